@@ -1,0 +1,55 @@
+import type { LevelName } from '../logger/levels.js';
+import type { LoggerEvent } from '../pipeline/events.js';
+
+/** Options of `createLogger`. Every default lives once, in `defaults.ts`. */
+export interface LoggerOptions {
+  /** Push URL: the cloudlog proxy (browsers) or Loki's `/loki/api/v1/push` (Node). Required. */
+  url: string | URL;
+  /**
+   * Static stream labels: a few low-cardinality keys. Names are sanitized to Loki's rules, empty
+   * values dropped, at most 15 kept. Per-event data belongs in fields, not labels.
+   * @default { service_name: 'unknown_service' }
+   */
+  labels?: Record<string, string>;
+  /** Minimum level; lower levels are no-ops. @default 'info' */
+  level?: LevelName;
+  /** Line format. @default 'json' */
+  format?: 'json' | 'logfmt';
+  /** Fields merged into every entry (like `child(fields)` on the root logger). @default undefined */
+  fields?: Record<string, unknown>;
+
+  /** A batch is sent when it holds this many entries. @default 5000 */
+  maxBatchEntries?: number;
+  /** A batch is sent when its lines reach this many bytes (Loki's burst limit is 6 MB). @default 1048576 */
+  maxBatchBytes?: number;
+  /** A batch is sent at the latest this long after its first entry was logged. @default 1000 */
+  flushIntervalMs?: number;
+  /** Entries waiting in memory, at most. Beyond it entries are dropped and counted. @default 20000 */
+  maxQueueEntries?: number;
+  /** Bytes of lines waiting in memory, at most. @default 8388608 */
+  maxQueueBytes?: number;
+  /** Longer lines are truncated with a visible marker (Loki 3 rejects lines over 256 KB). @default 256000 */
+  maxLineBytes?: number;
+  /** Timeout of one push request. @default 10000 */
+  requestTimeoutMs?: number;
+  /** How long `close()` waits for delivery before dropping what is left. @default 5000 */
+  closeTimeoutMs?: number;
+  /** Request body encoding; gzip is used where the platform has `CompressionStream`. @default 'gzip' */
+  compression?: 'gzip' | 'none';
+
+  /** Node only: basic-auth user (Grafana Cloud: the numeric user id). @default undefined */
+  username?: string;
+  /** Node only: basic-auth password or API token; needs `username`. @default undefined */
+  password?: string;
+  /** Node only: bearer token (`Authorization: Bearer …`). @default undefined */
+  bearerToken?: string;
+  /** Node only: tenant, sent as `X-Scope-OrgID`. @default undefined */
+  tenant?: string;
+  /** Node only: extra request headers. @default undefined */
+  headers?: Record<string, string>;
+
+  /** The `fetch` used to send; captured once at creation so the SDK never sees its own traffic through patches. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Called on state changes (batch sent or failed, entries dropped). Must not throw; if it does, the error is ignored. @default undefined */
+  onEvent?: (event: LoggerEvent) => void;
+}

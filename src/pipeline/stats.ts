@@ -1,0 +1,23 @@
+import type { DropReason } from '../transport/send-result.js';
+
+/** A plain snapshot of the logger's counters: `log.stats()`. */
+export interface LoggerStats {
+  /** Entries accepted by `log.*()` into the queue. */
+  enqueued: number;
+  /** Entries the endpoint acknowledged as stored. */
+  sent: number;
+  /** Entries dropped, in total and by reason. Nothing is dropped without being counted here. */
+  dropped: { total: number } & Record<DropReason, number>;
+  /** Resends after a retryable failure. */
+  retries: number;
+  /** Push requests acknowledged. */
+  batchesSent: number;
+  /** Batches given up (their entries are in `dropped`). */
+  batchesFailed: number;
+  /** Bytes on the wire (after compression) of acknowledged pushes. */
+  bytesSent: number;
+  /** Entries waiting now, in the queue or in flight. */
+  queued: number;
+  /** The most recent delivery error, or undefined. */
+  lastError: { message: string; status?: number; atMs: number } | undefined;
+}

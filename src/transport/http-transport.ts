@@ -1,0 +1,74 @@
+import ky, { TimeoutError } from 'ky';
+import { CloudlogError, HttpError } from '../errors.js';
+import { classifyStatus } from './classify-status.js';
+import { gzip } from './gzip.js';
+import { parseRetryAfter } from './retry-after.js';
+import type { SendResult } from './send-result.js';
+
+export interface HttpTransportOptions {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  compression: 'gzip' | 'none';
+  fetch: typeof fetch;
+}
+
+export interface Transport {
+  /** One POST of a push body. Never rejects: every outcome is a `SendResult`. */
+  send(body: string, signal?: AbortSignal): Promise<SendResult>;
+}
+
+/** Longest part of an error answer we keep (Loki's 400 lists every rejected entry). */
+const MAX_ERROR_BODY = 1024;
+
+/** POSTs push bodies with ky: timeout, no ky-level retry (the pipeline owns retries). */
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const client = ky.create({
+    timeout: options.timeoutMs,
+    retry: 0,
+    throwHttpErrors: false,
+    fetch: options.fetch,
+  });
+
+  return {
+    async send(text, signal) {
+      try {
+        const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json' };
+        let body: string | Uint8Array<ArrayBuffer> = text;
+        if (options.compression === 'gzip') {
+          const zipped = await gzip(text);
+          if (zipped !== undefined) {
+            body = zipped;
+            headers['content-encoding'] = 'gzip';
+          }
+        }
+        const wireBytes = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
+        const response = await client.post(options.url, { body, headers, ...(signal ? { signal } : {}) });
+        const status = response.status;
+        const verdict = classifyStatus(status);
+        // Read the answer either way: it frees the connection for reuse (undici) and holds Loki's reason.
+        const answer = (await response.text().catch(() => '')).slice(0, MAX_ERROR_BODY);
+        if (verdict.kind === 'success') return { kind: 'success', status, wireBytes };
+        const error = new HttpError(status, `push answered ${status}${answer ? `: ${answer.trim()}` : ''}`);
+        if (verdict.kind === 'retryable') {
+          const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+          return retryAfterMs === undefined ? { kind: 'retryable', status, error } : { kind: 'retryable', status, retryAfterMs, error };
+        }
+        if (verdict.kind === 'too-large') return { kind: 'too-large', status, error };
+        return { kind: 'failure', status, reason: verdict.reason, error };
+      } catch (cause) {
+        // Network errors, resets and timeouts: the server may take it later.
+        const message = cause instanceof TimeoutError ? `push timed out after ${options.timeoutMs} ms` : `push failed: ${errorMessage(cause)}`;
+        return { kind: 'retryable', error: new CloudlogError(message, { cause }) };
+      }
+    },
+  };
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,13 @@
+/**
+ * `Retry-After` as milliseconds from `nowMs`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Loki never sends it, but proxies and gateways in front of it do. Undefined when absent or bad.
+ */
+export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
+  if (header == null) return undefined;
+  const value = header.trim();
+  if (value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
