@@ -45,7 +45,7 @@ export function jsonLine(levelPrefix: string, msg: string, fields: Record<string
   if (fields !== undefined) {
     let encoded: string | undefined;
     try {
-      if (isPlainJson(fields, 0) && !('level' in fields) && !('msg' in fields)) encoded = JSON.stringify(fields);
+      if (!Array.isArray(fields) && isPlainJson(fields, 0) && !('level' in fields) && !('msg' in fields)) encoded = JSON.stringify(fields);
     } catch {
       // A getter or Proxy trap threw during the walk: take the slow path.
     }

@@ -7,6 +7,8 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
   const value = header.trim();
   if (value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // An HTTP date names its month; this keeps Date.parse from reading '-5' as a year.
+  if (!/[a-z]{3}/i.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -1,0 +1,231 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CloudlogError, HttpError } from '../../src/errors.js';
+import type { LoggerEvent } from '../../src/pipeline/events.js';
+import { createPipeline, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import type { Transport } from '../../src/transport/http-transport.js';
+import type { SendResult } from '../../src/transport/send-result.js';
+
+type Push = { streams: { stream: Record<string, string>; values: [string, string][] }[] };
+
+/** A transport answering from a script; records each body it was given. */
+function scriptedTransport(answer: (push: Push, call: number) => SendResult | Promise<SendResult>) {
+  const bodies: Push[] = [];
+  const transport: Transport = {
+    async send(body) {
+      const push = JSON.parse(body) as Push;
+      bodies.push(push);
+      return answer(push, bodies.length);
+    },
+  };
+  const lines = () => bodies.flatMap((b) => b.streams.flatMap((s) => s.values.map((v) => v[1])));
+  return { transport, bodies, lines };
+}
+
+const ok = (): SendResult => ({ kind: 'success', status: 204, wireBytes: 100 });
+const retryable = (retryAfterMs?: number): SendResult =>
+  retryAfterMs === undefined
+    ? { kind: 'retryable', status: 503, error: new HttpError(503, 'unavailable') }
+    : { kind: 'retryable', status: 429, retryAfterMs, error: new HttpError(429, 'slow down') };
+
+function pipelineWith(transport: Transport, overrides: Partial<PipelineOptions> = {}) {
+  return createPipeline({
+    streamJson: '{"service_name":"test"}',
+    transport,
+    maxBatchEntries: 100,
+    maxBatchBytes: 1 << 20,
+    flushIntervalMs: 1000,
+    maxQueueEntries: 1000,
+    maxQueueBytes: 1 << 20,
+    closeTimeoutMs: 5000,
+    retryBaseMs: 500,
+    retryMaxMs: 30_000,
+    onEvent: undefined,
+    ...overrides,
+  });
+}
+
+let clockMs = 1_900_000_000_000;
+let sub = 0;
+/** Enqueue lines with increasing timestamps at the fake clock's time. */
+function log(p: ReturnType<typeof createPipeline>, ...lines: string[]) {
+  for (const line of lines) p.enqueue(Date.now(), sub++, line, 30);
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: clockMs });
+  clockMs += 10_000;
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('batching', () => {
+  it('sends a batch once its first entry is flushIntervalMs old, entries in order', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport);
+    log(p, 'a', 'b', 'c');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(t.bodies).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.lines()).toEqual(['a', 'b', 'c']);
+    expect(t.bodies[0]!.streams[0]!.stream).toEqual({ service_name: 'test' });
+    const ts = t.bodies[0]!.streams[0]!.values.map((v) => BigInt(v[0]));
+    expect(ts[0]! < ts[1]! && ts[1]! < ts[2]!).toBe(true);
+    expect(p.stats()).toMatchObject({ enqueued: 3, sent: 3, batchesSent: 1, queued: 0 });
+  });
+
+  it('sends at once when a batch is full by entries, then the rest by age', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport, { maxBatchEntries: 2 });
+    log(p, '1', '2', '3', '4', '5');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.bodies.map((b) => b.streams[0]!.values.length)).toEqual([2, 2]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.lines()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('closes a batch on bytes', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport, { maxBatchBytes: 25 });
+    log(p, 'x'.repeat(10), 'y'.repeat(10), 'z'.repeat(10));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.bodies[0]!.streams[0]!.values.map((v) => v[1])).toEqual(['x'.repeat(10), 'y'.repeat(10)]);
+  });
+
+  it('bounds the queue and counts what overflowed', async () => {
+    const t = scriptedTransport(() => new Promise<SendResult>(() => {})); // never answers
+    const p = pipelineWith(t.transport, { maxQueueEntries: 3, maxBatchEntries: 2 });
+    log(p, 'a', 'b'); // goes in flight
+    await vi.advanceTimersByTimeAsync(0);
+    log(p, 'c', 'd', 'e', 'f', 'g');
+    expect(p.stats()).toMatchObject({ enqueued: 5, queued: 5, dropped: { queue_overflow: 2, total: 2 } });
+  });
+});
+
+describe('flush', () => {
+  it('resolves once everything logged before it is sent, without waiting for the interval', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport, { flushIntervalMs: 60_000 });
+    log(p, 'a', 'b');
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(done).resolves.toBe(true);
+    expect(t.lines()).toEqual(['a', 'b']);
+  });
+
+  it('resolves at once when nothing waits', async () => {
+    const p = pipelineWith(scriptedTransport(ok).transport);
+    await expect(p.flush()).resolves.toBe(true);
+  });
+
+  it('resolves false on its timeout while the endpoint hangs, and never rejects', async () => {
+    const t = scriptedTransport(() => new Promise<SendResult>(() => {}));
+    const p = pipelineWith(t.transport);
+    log(p, 'a');
+    const done = p.flush(2000);
+    await vi.advanceTimersByTimeAsync(2000);
+    await expect(done).resolves.toBe(false);
+  });
+});
+
+describe('answers', () => {
+  it('retries a retryable failure with the same body, then counts it sent', async () => {
+    const events: LoggerEvent[] = [];
+    const t = scriptedTransport((_, call) => (call < 3 ? retryable() : ok()));
+    const p = pipelineWith(t.transport, { onEvent: (e) => events.push(e) });
+    log(p, 'a', 'b');
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(t.bodies).toHaveLength(3);
+    expect(JSON.stringify(t.bodies[2])).toBe(JSON.stringify(t.bodies[0]));
+    expect(p.stats()).toMatchObject({ sent: 2, retries: 2, dropped: { total: 0 } });
+    expect(events.filter((e) => e.type === 'retry')).toHaveLength(2);
+  });
+
+  it('waits exactly Retry-After before resending', async () => {
+    const t = scriptedTransport((_, call) => (call === 1 ? retryable(7000) : ok()));
+    const p = pipelineWith(t.transport);
+    log(p, 'a');
+    void p.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.bodies).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(6999);
+    expect(t.bodies).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.bodies).toHaveLength(2);
+  });
+
+  it('never retries a 400, counts the batch as rejected and keeps Loki’s reason', async () => {
+    const t = scriptedTransport(() => ({ kind: 'failure', status: 400, reason: 'rejected', error: new HttpError(400, 'push answered 400: entry too old') }));
+    const p = pipelineWith(t.transport);
+    log(p, 'a', 'b');
+    await expect(p.flush()).resolves.toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.bodies).toHaveLength(1);
+    expect(p.stats()).toMatchObject({ sent: 0, batchesFailed: 1, dropped: { rejected: 2, total: 2 }, lastError: { status: 400 } });
+    expect(p.stats().lastError?.message).toContain('entry too old');
+  });
+
+  it('splits a batch answered 413 and drops only an entry that is too large alone', async () => {
+    const t = scriptedTransport((push) => {
+      const values = push.streams[0]!.values;
+      if (values.length > 2 || values.some((v) => v[1] === 'huge')) return { kind: 'too-large', status: 413, error: new HttpError(413, 'too large') };
+      return ok();
+    });
+    const p = pipelineWith(t.transport);
+    log(p, 'a', 'b', 'c', 'huge', 'e');
+    await expect(p.flush()).resolves.toBe(true);
+    expect(p.stats()).toMatchObject({ sent: 4, dropped: { too_large: 1, total: 1 } });
+    const delivered = t.bodies.filter((b) => b.streams[0]!.values.length <= 2 && !b.streams[0]!.values.some((v) => v[1] === 'huge'));
+    expect(delivered.flatMap((b) => b.streams[0]!.values.map((v) => v[1]))).toEqual(['a', 'b', 'c', 'e']);
+  });
+
+  it('keeps going when onEvent throws', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport, {
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+    });
+    log(p, 'a');
+    await expect(p.flush()).resolves.toBe(true);
+    expect(p.stats().sent).toBe(1);
+  });
+});
+
+describe('close', () => {
+  it('drains what is queued, then refuses and counts later entries', async () => {
+    const t = scriptedTransport(ok);
+    const p = pipelineWith(t.transport);
+    log(p, 'a', 'b');
+    await p.close();
+    expect(t.lines()).toEqual(['a', 'b']);
+    log(p, 'late');
+    expect(p.stats()).toMatchObject({ sent: 2, dropped: { closed: 1, total: 1 } });
+    expect(p.close()).toBe(p.close());
+  });
+
+  it('gives up at its deadline while the endpoint is down, dropping what is left as closed', async () => {
+    const t = scriptedTransport(() => retryable());
+    const p = pipelineWith(t.transport, { closeTimeoutMs: 3000, maxBatchEntries: 2 });
+    log(p, 'a', 'b', 'c');
+    const closed = p.close();
+    await vi.advanceTimersByTimeAsync(3000);
+    await closed;
+    expect(p.stats()).toMatchObject({ sent: 0, queued: 0, dropped: { closed: 3, total: 3 } });
+    const calls = t.bodies.length;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(t.bodies).toHaveLength(calls); // nothing runs after close
+  });
+
+  it('turns a transport that throws into a counted drop, never an unhandled rejection', async () => {
+    const transport: Transport = {
+      send: () => Promise.reject(new CloudlogError('bug')),
+    };
+    const p = pipelineWith(transport);
+    log(p, 'a');
+    await expect(p.flush()).resolves.toBe(true);
+    expect(p.stats().dropped.total).toBe(1);
+  });
+});
