@@ -5,6 +5,7 @@ import { capLine } from '../format/truncate-line.js';
 import { nextTimestamp, type Timestamp } from '../loki/timestamp.js';
 import type { LoggerOptions } from '../options/types.js';
 import { resolveOptions, type ResolvedOptions } from '../options/resolve-options.js';
+import { flushBeforeExit } from '../platform/node-exit.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { LoggerStats } from '../pipeline/stats.js';
 import { DEFAULTS } from '../options/defaults.js';
@@ -68,10 +69,17 @@ export function createLogger(options: LoggerOptions): Logger {
     retryMaxMs: DEFAULTS.retryMaxMs,
     onEvent: resolved.onEvent,
   });
-  return makeLogger(resolved, pipeline, resolved.fields === undefined ? undefined : snapshotFields(resolved.fields));
+  const removeExitHook = resolved.flushOnExit
+    ? flushBeforeExit(() => pipeline.stats().queued > 0, (timeoutMs) => pipeline.flush(timeoutMs), resolved.closeTimeoutMs)
+    : () => {};
+  const close = () => {
+    removeExitHook();
+    return pipeline.close();
+  };
+  return makeLogger(resolved, pipeline, close, resolved.fields === undefined ? undefined : snapshotFields(resolved.fields));
 }
 
-function makeLogger(options: ResolvedOptions, pipeline: Pipeline, bindings: Fields | undefined): Logger {
+function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => Promise<void>, bindings: Fields | undefined): Logger {
   const minLevel = LEVELS[options.level];
   const method = (name: LevelName): LogMethod => {
     const level = LEVELS[name];
@@ -109,12 +117,12 @@ function makeLogger(options: ResolvedOptions, pipeline: Pipeline, bindings: Fiel
     level: options.level,
     isLevelEnabled: (level) => LEVELS[level] >= minLevel,
     child(fields) {
-      if (fields == null || typeof fields !== 'object') return makeLogger(options, pipeline, bindings);
+      if (fields == null || typeof fields !== 'object') return makeLogger(options, pipeline, close, bindings);
       const own = snapshotFields(fields);
-      return makeLogger(options, pipeline, bindings === undefined ? own : { ...bindings, ...own });
+      return makeLogger(options, pipeline, close, bindings === undefined ? own : { ...bindings, ...own });
     },
     flush: (timeoutMs) => pipeline.flush(timeoutMs),
-    close: () => pipeline.close(),
+    close,
     stats: () => pipeline.stats(),
   };
 }

@@ -14,6 +14,7 @@ export const DEFAULTS = {
   requestTimeoutMs: 10_000,
   closeTimeoutMs: 5000,
   compression: 'gzip',
+  flushOnExit: true,
   // Promtail starts at 500 ms; the cap suits interactive apps (Promtail waits up to 5 min).
   retryBaseMs: 500,
   retryMaxMs: 30_000,

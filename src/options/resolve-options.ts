@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   closeTimeoutMs: number;
   compression: 'gzip' | 'none';
+  flushOnExit: boolean;
   headers: Record<string, string>;
   fetch: typeof fetch;
   onEvent: ((event: LoggerEvent) => void) | undefined;
@@ -69,6 +70,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof fetchFn !== 'function') {
     throw new ConfigError('cloudlog: no `fetch` on this platform (Node < 18?). Pass one as the `fetch` option.');
   }
+  if (options.flushOnExit !== undefined && typeof options.flushOnExit !== 'boolean') {
+    throw new ConfigError('cloudlog: `flushOnExit` must be true or false.');
+  }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('cloudlog: `onEvent` must be a function.');
   }
@@ -88,6 +92,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     requestTimeoutMs: positiveInteger(options, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs),
     closeTimeoutMs: positiveInteger(options, 'closeTimeoutMs', DEFAULTS.closeTimeoutMs, 0),
     compression,
+    flushOnExit: options.flushOnExit ?? DEFAULTS.flushOnExit,
     headers: requestHeaders(options),
     fetch: fetchFn,
     onEvent: options.onEvent,

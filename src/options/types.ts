@@ -36,6 +36,11 @@ export interface LoggerOptions {
   closeTimeoutMs?: number;
   /** Request body encoding; gzip is used where the platform has `CompressionStream`. @default 'gzip' */
   compression?: 'gzip' | 'none';
+  /**
+   * Node: when the program runs out of work with entries still queued, deliver them (within
+   * `closeTimeoutMs`) before the process exits. Never calls `process.exit`. @default true
+   */
+  flushOnExit?: boolean;
 
   /** Node only: basic-auth user (Grafana Cloud: the numeric user id). @default undefined */
   username?: string;

@@ -69,6 +69,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const abort = new AbortController();
   // Wakes a retry sleep early when close() gives up.
   let wakeSleep: (() => void) | undefined;
+  let sleepTimer: Timer | undefined;
 
   function emit(event: LoggerEvent): void {
     if (options.onEvent === undefined) return;
@@ -183,15 +184,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
+  /**
+   * Waits before a retry. The timer does not keep Node alive on its own, unless someone awaits
+   * flush()/close(): then the program has asked to wait for delivery (close() is bounded).
+   */
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setBackgroundTimeout(() => {
         wakeSleep = undefined;
+        sleepTimer = undefined;
         resolve();
       }, ms);
+      if (waiters.length > 0) keepAlive(t);
+      sleepTimer = t;
       wakeSleep = () => {
         clearTimeout(t);
         wakeSleep = undefined;
+        sleepTimer = undefined;
         resolve();
       };
     });
@@ -217,8 +226,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (isSettled(lastMs, lastSub)) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const waiter: FlushWaiter = { ms: lastMs, sub: lastSub, resolve, timer: undefined };
+      if (sleepTimer !== undefined) keepAlive(sleepTimer);
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-        waiter.timer = setBackgroundTimeout(() => {
+        // A plain (ref'd) timer: the caller awaits this, so Node must not exit before it fires.
+        waiter.timer = setTimeout(() => {
           waiters = waiters.filter((w) => w !== waiter);
           resolve(false);
         }, Math.max(0, timeoutMs));
@@ -282,6 +293,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
     },
   };
+}
+
+function keepAlive(timer: Timer): void {
+  (timer as { ref?: () => void }).ref?.();
 }
 
 function slice(batch: Batch, start: number, end: number): Batch {
