@@ -7,7 +7,7 @@ export interface LoggerOptions {
   url: string | URL;
   /**
    * Static stream labels: a few low-cardinality keys. Names are sanitized to Loki's rules, empty
-   * values dropped, at most 15 kept. Per-event data belongs in fields, not labels.
+   * values dropped; more than 15 is refused. Per-event data belongs in fields, not labels.
    * @default { service_name: 'unknown_service' }
    */
   labels?: Record<string, string>;
