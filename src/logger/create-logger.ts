@@ -8,7 +8,6 @@ import { resolveOptions, type ResolvedOptions } from '../options/resolve-options
 import { flushBeforeExit } from '../platform/node-exit.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { LoggerStats } from '../pipeline/stats.js';
-import { DEFAULTS } from '../options/defaults.js';
 import { createHttpTransport } from '../transport/http-transport.js';
 import { LEVELS, type LevelName } from './levels.js';
 
@@ -65,8 +64,16 @@ export function createLogger(options: LoggerOptions): Logger {
     maxQueueEntries: resolved.maxQueueEntries,
     maxQueueBytes: resolved.maxQueueBytes,
     closeTimeoutMs: resolved.closeTimeoutMs,
-    retryBaseMs: DEFAULTS.retryBaseMs,
-    retryMaxMs: DEFAULTS.retryMaxMs,
+    retryBaseMs: resolved.retryBaseMs,
+    retryMaxMs: resolved.retryMaxMs,
+    maxRetries: resolved.maxRetries,
+    maxConcurrentRequests: resolved.maxConcurrentRequests,
+    breaker: { failureThreshold: resolved.breakerThreshold, openMs: resolved.breakerOpenMs, maxOpenMs: resolved.retryMaxMs },
+    dropNotice: (dropped, total) => {
+      const msg = `cloudlog dropped ${total} log entries`;
+      const fields = { dropped, droppedTotal: total };
+      return resolved.format === 'json' ? jsonLine('{"level":"warn","msg":', msg, fields) : logfmtLine('warn', msg, fields);
+    },
     onEvent: resolved.onEvent,
   });
   const removeExitHook = resolved.flushOnExit

@@ -15,9 +15,14 @@ export const DEFAULTS = {
   closeTimeoutMs: 5000,
   compression: 'gzip',
   flushOnExit: true,
-  // Promtail starts at 500 ms; the cap suits interactive apps (Promtail waits up to 5 min).
+  // Promtail starts at 500 ms; the cap suits interactive apps (Promtail waits up to 5 min). It also
+  // caps the breaker's open time: delivery resumes within it of the endpoint's recovery.
   retryBaseMs: 500,
-  retryMaxMs: 30_000,
+  retryMaxMs: 20_000,
+  maxRetries: Infinity,
+  maxConcurrentRequests: 1,
+  breakerThreshold: 5,
+  breakerOpenMs: 2000,
 } as const;
 
 /** Loki 3 `max_label_names_per_series`. */

@@ -21,6 +21,12 @@ export interface ResolvedOptions {
   maxLineBytes: number;
   requestTimeoutMs: number;
   closeTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxRetries: number;
+  maxConcurrentRequests: number;
+  breakerThreshold: number;
+  breakerOpenMs: number;
   compression: 'gzip' | 'none';
   flushOnExit: boolean;
   headers: Record<string, string>;
@@ -91,6 +97,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxLineBytes: positiveInteger(options, 'maxLineBytes', DEFAULTS.maxLineBytes, 1024),
     requestTimeoutMs: positiveInteger(options, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs),
     closeTimeoutMs: positiveInteger(options, 'closeTimeoutMs', DEFAULTS.closeTimeoutMs, 0),
+    retryBaseMs: positiveInteger(options, 'retryBaseMs', DEFAULTS.retryBaseMs),
+    retryMaxMs: positiveInteger(options, 'retryMaxMs', DEFAULTS.retryMaxMs),
+    maxRetries: positiveInteger(options, 'maxRetries', DEFAULTS.maxRetries, 0),
+    maxConcurrentRequests: positiveInteger(options, 'maxConcurrentRequests', DEFAULTS.maxConcurrentRequests),
+    breakerThreshold: positiveInteger(options, 'breakerThreshold', DEFAULTS.breakerThreshold),
+    breakerOpenMs: positiveInteger(options, 'breakerOpenMs', DEFAULTS.breakerOpenMs),
     compression,
     flushOnExit: options.flushOnExit ?? DEFAULTS.flushOnExit,
     headers: requestHeaders(options),
@@ -122,6 +134,7 @@ function resolveUrl(url: unknown, browser: boolean): string {
 
 function positiveInteger(options: LoggerOptions, name: keyof typeof DEFAULTS & keyof LoggerOptions, fallback: number, min = 1): number {
   const value = options[name] ?? fallback;
+  if (value === Infinity && fallback === Infinity) return value;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new ConfigError(`cloudlog: \`${name}\` must be an integer ≥ ${min}; got ${JSON.stringify(value)}.`);
   }

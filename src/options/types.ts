@@ -34,6 +34,21 @@ export interface LoggerOptions {
   requestTimeoutMs?: number;
   /** How long `close()` waits for delivery before dropping what is left. @default 5000 */
   closeTimeoutMs?: number;
+  /** First retry waits up to this (full jitter), doubling per attempt. @default 500 */
+  retryBaseMs?: number;
+  /**
+   * Longest wait between two attempts, and longest time the circuit breaker stays open: delivery
+   * resumes within this long of the endpoint's recovery, however long the outage. @default 20000
+   */
+  retryMaxMs?: number;
+  /** Resends of one batch before it is dropped as `retry_exhausted`. @default Infinity */
+  maxRetries?: number;
+  /** Push requests in flight at once. 1 keeps each stream's entries in order. @default 1 */
+  maxConcurrentRequests?: number;
+  /** Consecutive failed attempts that open the circuit breaker. @default 5 */
+  breakerThreshold?: number;
+  /** First open period of the breaker; doubles on each failed probe up to `retryMaxMs`. @default 2000 */
+  breakerOpenMs?: number;
   /** Request body encoding; gzip is used where the platform has `CompressionStream`. @default 'gzip' */
   compression?: 'gzip' | 'none';
   /**
@@ -55,6 +70,6 @@ export interface LoggerOptions {
 
   /** The `fetch` used to send; captured once at creation so the SDK never sees its own traffic through patches. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Called on state changes (batch sent or failed, entries dropped). Must not throw; if it does, the error is ignored. @default undefined */
+  /** Called on state changes (batch sent or failed, retry, entries dropped, breaker state). Must not throw; if it does, the error is ignored. @default undefined */
   onEvent?: (event: LoggerEvent) => void;
 }

@@ -1,4 +1,5 @@
 import type { DropReason } from '../transport/send-result.js';
+import type { BreakerState } from './breaker.js';
 
 /** A plain snapshot of the logger's counters: `log.stats()`. */
 export interface LoggerStats {
@@ -18,6 +19,8 @@ export interface LoggerStats {
   bytesSent: number;
   /** Entries waiting now, in the queue or in flight. */
   queued: number;
+  /** The circuit breaker: `closed` (sending), `open` (waiting after repeated failures), `half-open` (probing). */
+  breaker: BreakerState;
   /** The most recent delivery error, or undefined. */
   lastError: { message: string; status?: number; atMs: number } | undefined;
 }

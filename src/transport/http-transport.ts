@@ -55,7 +55,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
           return retryAfterMs === undefined ? { kind: 'retryable', status, error } : { kind: 'retryable', status, retryAfterMs, error };
         }
         if (verdict.kind === 'too-large') return { kind: 'too-large', status, error };
-        return { kind: 'failure', status, reason: verdict.reason, error };
+        return { kind: 'failure', status, reason: verdict.reason, error, answer };
       } catch (cause) {
         // Network errors, resets and timeouts: the server may take it later.
         const message = cause instanceof TimeoutError ? `push timed out after ${options.timeoutMs} ms` : `push failed: ${errorMessage(cause)}`;

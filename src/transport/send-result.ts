@@ -20,4 +20,4 @@ export type SendResult =
   | { kind: 'success'; status: number; wireBytes: number }
   | { kind: 'retryable'; status?: number; retryAfterMs?: number; error: Error }
   | { kind: 'too-large'; status: number; error: Error }
-  | { kind: 'failure'; status: number; reason: DropReason; error: Error };
+  | { kind: 'failure'; status: number; reason: DropReason; error: Error; /** The server's answer, for a 400's count of refused entries. */ answer: string };

@@ -38,7 +38,11 @@ function pipelineWith(transport: Transport, overrides: Partial<PipelineOptions> 
     maxQueueBytes: 1 << 20,
     closeTimeoutMs: 5000,
     retryBaseMs: 500,
-    retryMaxMs: 30_000,
+    retryMaxMs: 20_000,
+    maxRetries: Infinity,
+    maxConcurrentRequests: 1,
+    breaker: { failureThreshold: 5, openMs: 2000, maxOpenMs: 20_000 },
+    dropNotice: (dropped, total) => `DROPPED ${total} ${JSON.stringify(dropped)}`,
     onEvent: undefined,
     ...overrides,
   });
@@ -98,7 +102,26 @@ describe('batching', () => {
     log(p, 'a', 'b'); // goes in flight
     await vi.advanceTimersByTimeAsync(0);
     log(p, 'c', 'd', 'e', 'f', 'g');
-    expect(p.stats()).toMatchObject({ enqueued: 5, queued: 5, dropped: { queue_overflow: 2, total: 2 } });
+    expect(p.stats()).toMatchObject({ enqueued: 7, queued: 5, dropped: { queue_overflow: 2, total: 2 } });
+  });
+
+  it('sheds trace/debug/info before warn/error/fatal, and reports the gap in Loki once delivery resumes', async () => {
+    let down = true;
+    const t = scriptedTransport(() => (down ? retryable() : ok()));
+    const p = pipelineWith(t.transport, { maxQueueEntries: 4, maxBatchEntries: 1 });
+    p.enqueue(Date.now(), sub++, 'first', 30); // goes in flight and waits there
+    await vi.advanceTimersByTimeAsync(0);
+    const levels: [string, number][] = [['e1', 50], ['i1', 30], ['d1', 20], ['w1', 40], ['i2', 30], ['f1', 60], ['t1', 10], ['e2', 50]];
+    for (const [line, level] of levels) p.enqueue(Date.now(), sub++, line, level);
+    expect(p.stats().dropped.queue_overflow).toBe(4);
+    down = false;
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    const lines = t.lines().filter((line, i, all) => all.indexOf(line) === i); // resends of 'first' repeat it
+    expect(lines.slice(0, 5)).toEqual(['first', 'e1', 'w1', 'f1', 'e2']);
+    expect(lines[5]).toBe('DROPPED 4 {"queue_overflow":4}');
+    expect(lines).toHaveLength(6);
   });
 });
 
@@ -157,7 +180,7 @@ describe('answers', () => {
   });
 
   it('never retries a 400, counts the batch as rejected and keeps Loki’s reason', async () => {
-    const t = scriptedTransport(() => ({ kind: 'failure', status: 400, reason: 'rejected', error: new HttpError(400, 'push answered 400: entry too old') }));
+    const t = scriptedTransport(() => ({ kind: 'failure', status: 400, reason: 'rejected', answer: 'bad request', error: new HttpError(400, 'push answered 400: entry too old') }));
     const p = pipelineWith(t.transport);
     log(p, 'a', 'b');
     await expect(p.flush()).resolves.toBe(true);
@@ -191,6 +214,62 @@ describe('answers', () => {
     log(p, 'a');
     await expect(p.flush()).resolves.toBe(true);
     expect(p.stats().sent).toBe(1);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, sends nothing while open, probes, and resumes within retryMaxMs of recovery', async () => {
+    const events: LoggerEvent[] = [];
+    let down = true;
+    const sentAt: number[] = [];
+    const t = scriptedTransport(() => {
+      sentAt.push(Date.now());
+      return down ? retryable() : ok();
+    });
+    const p = pipelineWith(t.transport, { maxConcurrentRequests: 4, maxBatchEntries: 1, onEvent: (e) => events.push(e) });
+    log(p, 'a', 'b', 'c', 'd', 'e', 'f');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.bodies).toHaveLength(4); // four in flight while closed
+    // A ten-minute outage.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(p.stats().breaker).not.toBe('closed');
+    expect(events.filter((e) => e.type === 'breaker').map((e) => (e as { state: string }).state).slice(0, 3)).toEqual(['open', 'half-open', 'open']);
+    // While open, one probe at a time and never faster than the breaker allows: no retry storm.
+    const duringOutage = sentAt.filter((at) => at > sentAt[3]! + 30_000);
+    for (let i = 1; i < duringOutage.length; i++) expect(duringOutage[i]! - duringOutage[i - 1]!).toBeGreaterThanOrEqual(1);
+    expect(duringOutage.length).toBeLessThan(10 * 60 / 2 + 10); // at most one probe per ~2 s, far fewer in practice
+    down = false;
+    const recoveredAt = Date.now();
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(20_000);
+    const firstSuccess = sentAt.find((at) => at >= recoveredAt)!;
+    expect(firstSuccess - recoveredAt).toBeLessThanOrEqual(20_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(p.stats()).toMatchObject({ sent: 6, breaker: 'closed', dropped: { total: 0 } });
+    expect(new Set(t.lines())).toEqual(new Set(['a', 'b', 'c', 'd', 'e', 'f']));
+  });
+
+  it('gives up after maxRetries when asked to, counting retry_exhausted', async () => {
+    const t = scriptedTransport(() => retryable());
+    const p = pipelineWith(t.transport, { maxRetries: 2 });
+    log(p, 'a', 'b');
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(t.bodies).toHaveLength(3);
+    expect(p.stats()).toMatchObject({ dropped: { retry_exhausted: 2, total: 2 }, batchesFailed: 1 });
+  });
+});
+
+describe('partial 400', () => {
+  it('counts only the entries Loki names as refused; the rest were stored', async () => {
+    const answer = "entry for stream '{service_name=\"test\"}' has timestamp too old: 2026-11-16T09:02:56Z";
+    const t = scriptedTransport(() => ({ kind: 'failure', status: 400, reason: 'rejected', answer, error: new HttpError(400, answer) }));
+    const p = pipelineWith(t.transport);
+    log(p, 'a', 'b', 'c');
+    await p.flush();
+    expect(p.stats()).toMatchObject({ sent: 2, dropped: { rejected: 1, total: 1 }, lastError: { status: 400 } });
   });
 });
 
