@@ -148,6 +148,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     counters.enqueued += 1;
     lastMs = at.ms;
     lastSub = at.sub;
+    // It reports drops of entries the waiting flush() calls were waiting for: they wait for it too.
+    for (const waiter of waiters) {
+      waiter.ms = at.ms;
+      waiter.sub = at.sub;
+    }
   }
 
   function schedule(delayMs: number): void {

@@ -199,9 +199,10 @@ describe('answers', () => {
     const p = pipelineWith(t.transport);
     log(p, 'a', 'b', 'c', 'huge', 'e');
     await expect(p.flush()).resolves.toBe(true);
-    expect(p.stats()).toMatchObject({ sent: 4, dropped: { too_large: 1, total: 1 } });
+    // Four entries, then the notice that reports the one dropped.
+    expect(p.stats()).toMatchObject({ sent: 5, dropped: { too_large: 1, total: 1 } });
     const delivered = t.bodies.filter((b) => b.streams[0]!.values.length <= 2 && !b.streams[0]!.values.some((v) => v[1] === 'huge'));
-    expect(delivered.flatMap((b) => b.streams[0]!.values.map((v) => v[1]))).toEqual(['a', 'b', 'c', 'e']);
+    expect(delivered.flatMap((b) => b.streams[0]!.values.map((v) => v[1]))).toEqual(['a', 'b', 'c', 'e', 'DROPPED 1 {"too_large":1}']);
   });
 
   it('keeps going when onEvent throws', async () => {

@@ -1,0 +1,369 @@
+// A Loki push receiver for bench/outage.mjs, on 127.0.0.1 only, that can be taken down and
+// brought back.
+//
+// Down, it behaves in one of two ways (option `down`):
+//   '503'     — the listener stays open, reads each request body and answers
+//               `503 Service Unavailable` (what a load balancer or gateway in front of a dead Loki says);
+//   'refused' — the listener is closed (and open connections destroyed), so connects get ECONNREFUSED;
+//               coming back re-listens on the same port.
+// Up, it takes Loki pushes the way Loki does and answers 204:
+//   - `application/json`, plain or `Content-Encoding: gzip`;
+//   - `application/x-protobuf`: logproto.PushRequest compressed with snappy *block* format
+//     (winston-loki's default). Both are decoded here, by hand (no dependency): see
+//     snappyUncompress() and decodePushRequest() below.
+// Every entry is keyed by (stream labels, timestamp in ns, line), the key on which Loki merges
+// identical entries, and only distinct keys are counted as stored.
+//
+// Use it in this process (`startReceiver()`), or as a child process driven over IPC
+// (`forkReceiver()`, which is what outage.mjs does: the receiver's decoding is then not billed to
+// the library being measured, and arrival times and the recovery instant share one clock).
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export const PUSH_PATH = '/loki/api/v1/push';
+
+/** Loki's default per-tenant ingestion_burst_size_mb: a push whose lines exceed it is refused (429) forever. */
+const LOKI_BURST_BYTES = 6 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Decoders
+
+/** Snappy block format (https://github.com/google/snappy/blob/main/format_description.txt). */
+export function snappyUncompress(input) {
+  let pos = 0;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = input[pos++];
+    if (b === undefined) throw new Error('snappy: truncated preamble');
+    length += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  const out = Buffer.allocUnsafe(length);
+  let o = 0;
+  while (pos < input.length) {
+    const tag = input[pos++];
+    const type = tag & 3;
+    if (type === 0) {
+      let len = tag >> 2;
+      if (len >= 60) {
+        const bytes = len - 59;
+        len = 0;
+        for (let i = 0; i < bytes; i++) len += input[pos++] * 2 ** (8 * i);
+      }
+      len += 1;
+      if (pos + len > input.length || o + len > length) throw new Error('snappy: literal out of bounds');
+      input.copy(out, o, pos, pos + len);
+      pos += len;
+      o += len;
+      continue;
+    }
+    let len;
+    let offset;
+    if (type === 1) {
+      len = ((tag >> 2) & 7) + 4;
+      offset = ((tag >> 5) << 8) | input[pos++];
+    } else if (type === 2) {
+      len = (tag >> 2) + 1;
+      offset = input[pos] | (input[pos + 1] << 8);
+      pos += 2;
+    } else {
+      len = (tag >> 2) + 1;
+      offset = input.readUInt32LE(pos);
+      pos += 4;
+    }
+    if (offset === 0 || offset > o || o + len > length) throw new Error('snappy: bad copy');
+    // Copies may overlap their own output (run-length style): byte by byte.
+    for (let i = 0; i < len; i++, o++) out[o] = out[o - offset];
+  }
+  if (o !== length) throw new Error(`snappy: expected ${length} bytes, got ${o}`);
+  return out;
+}
+
+function readVarint(buf, state) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = buf[state.pos++];
+    if (b === undefined) throw new Error('protobuf: truncated varint');
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return value;
+  }
+}
+
+/** Calls onField(fieldNumber, wireType, value) for each field of one message; LEN values are subarrays. */
+function eachField(buf, onField) {
+  const state = { pos: 0 };
+  while (state.pos < buf.length) {
+    const key = readVarint(buf, state);
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === 0) onField(field, wire, readVarint(buf, state));
+    else if (wire === 2) {
+      const len = readVarint(buf, state);
+      if (state.pos + len > buf.length) throw new Error('protobuf: field out of bounds');
+      onField(field, wire, buf.subarray(state.pos, state.pos + len));
+      state.pos += len;
+    } else if (wire === 1) state.pos += 8;
+    else if (wire === 5) state.pos += 4;
+    else throw new Error(`protobuf: wire type ${wire}`);
+  }
+}
+
+/**
+ * logproto.PushRequest { repeated Stream streams = 1 }
+ * Stream { string labels = 1; repeated Entry entries = 2; uint64 hash = 3 }
+ * Entry { google.protobuf.Timestamp timestamp = 1; string line = 2; repeated LabelPair structuredMetadata = 3 }
+ * Timestamp { int64 seconds = 1; int32 nanos = 2 }
+ * Returns the same shape as a JSON push: { streams: [{ stream: {…labels}, values: [[nsString, line]] }] }.
+ */
+export function decodePushRequest(buf) {
+  const streams = [];
+  eachField(buf, (f, w, streamBuf) => {
+    if (f !== 1 || w !== 2) return;
+    let labels = '';
+    const values = [];
+    eachField(streamBuf, (sf, sw, v) => {
+      if (sf === 1 && sw === 2) labels = v.toString('utf8');
+      else if (sf === 2 && sw === 2) {
+        let seconds = 0;
+        let nanos = 0;
+        let line = '';
+        eachField(v, (ef, ew, ev) => {
+          if (ef === 1 && ew === 2) {
+            eachField(ev, (tf, tw, tv) => {
+              if (tf === 1 && tw === 0) seconds = tv;
+              else if (tf === 2 && tw === 0) nanos = tv;
+            });
+          } else if (ef === 2 && ew === 2) line = ev.toString('utf8');
+        });
+        values.push([(BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString(), line]);
+      }
+    });
+    streams.push({ stream: parseLabelString(labels), values });
+  });
+  return { streams };
+}
+
+/** `{level="info", job="x"}` → { level: 'info', job: 'x' } (Prometheus selector syntax, as protobuf pushes carry it). */
+export function parseLabelString(text) {
+  const labels = {};
+  const re = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g;
+  for (let m; (m = re.exec(text)) !== null; ) labels[m[1]] = JSON.parse(`"${m[2]}"`);
+  return labels;
+}
+
+function streamKey(stream) {
+  return JSON.stringify(Object.keys(stream ?? {}).sort().map((k) => [k, String(stream[k])]));
+}
+
+function parseBody(req, body) {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
+  if (type === 'application/x-protobuf') {
+    return { format: 'protobuf+snappy', push: decodePushRequest(snappyUncompress(body)) };
+  }
+  const raw = encoding === 'gzip' ? gunzipSync(body) : body;
+  return { format: encoding === 'gzip' ? 'json+gzip' : 'json', push: JSON.parse(raw.toString('utf8')) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The receiver
+
+function emptyState() {
+  return {
+    keys: new Set(),
+    scenario: 0, // distinct stored entries that are the scenario's log line
+    other: 0, // distinct stored entries that are not (e.g. cloudlog's drop notice)
+    otherLines: [],
+    rawEntries: 0, // entries received while up, duplicates included
+    requestsUp: 0,
+    requestsDown: 0,
+    bytesDown: 0,
+    badRequests: 0,
+    badReasons: [],
+    formats: {},
+    maxEntriesPerPush: 0,
+    maxLineBytesPerPush: 0,
+    maxWireBytesPerPush: 0,
+    pushesOverLokiBurst: 0,
+    firstNewAt: undefined, // first distinct entry stored after the last `up`
+    lastNewAt: undefined,
+    recoveredAt: undefined,
+    downSince: undefined,
+  };
+}
+
+/**
+ * Starts the receiver, down. `marker` is a substring that identifies the scenario's entries.
+ * Resolves to { url, port, up(), down(), reset(), stats(), close() }.
+ */
+export async function startReceiver({ down = '503', marker = 'user clicked button', port = 0 } = {}) {
+  if (down !== '503' && down !== 'refused') throw new Error(`down must be '503' or 'refused', got ${down}`);
+  let state = emptyState();
+  let isUp = false;
+
+  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('error', () => {});
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (!isUp) {
+        state.requestsDown += 1;
+        state.bytesDown += body.length;
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream unavailable\n');
+        return;
+      }
+      state.requestsUp += 1;
+      try {
+        if (req.method !== 'POST' || req.url !== PUSH_PATH) throw new Error(`unexpected ${req.method} ${req.url}`);
+        const { format, push } = parseBody(req, body);
+        state.formats[format] = (state.formats[format] ?? 0) + 1;
+        if (!Array.isArray(push?.streams)) throw new Error('no streams');
+        const now = Date.now();
+        let entries = 0;
+        let lineBytes = 0;
+        for (const s of push.streams) {
+          const sk = streamKey(s.stream);
+          for (const v of s.values ?? []) {
+            entries += 1;
+            const line = String(v[1]);
+            lineBytes += Buffer.byteLength(line);
+            // Loki parses the timestamp as an int64: "0001" and "1" are the same instant.
+            const key = `${sk}\n${BigInt(v[0]).toString()}\n${line}`;
+            if (state.keys.has(key)) continue;
+            state.keys.add(key);
+            if (line.includes(marker)) state.scenario += 1;
+            else {
+              state.other += 1;
+              if (state.otherLines.length < 5) state.otherLines.push(line.slice(0, 300));
+            }
+            state.firstNewAt ??= now;
+            state.lastNewAt = now;
+          }
+        }
+        state.rawEntries += entries;
+        state.maxEntriesPerPush = Math.max(state.maxEntriesPerPush, entries);
+        state.maxLineBytesPerPush = Math.max(state.maxLineBytesPerPush, lineBytes);
+        state.maxWireBytesPerPush = Math.max(state.maxWireBytesPerPush, body.length);
+        if (lineBytes > LOKI_BURST_BYTES) state.pushesOverLokiBurst += 1;
+        res.writeHead(204).end();
+      } catch (error) {
+        state.badRequests += 1;
+        if (state.badReasons.length < 5) state.badReasons.push(String(error?.message ?? error));
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error?.message ?? error));
+      }
+    });
+  });
+
+  const listen = (p) =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(p, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve(server.address().port);
+      });
+    });
+  const unlisten = () =>
+    new Promise((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+
+  const actualPort = await listen(port);
+  const takeDown = async () => {
+    isUp = false;
+    state.downSince = Date.now();
+    if (down === 'refused') await unlisten();
+  };
+  await takeDown();
+
+  return {
+    url: `http://127.0.0.1:${actualPort}${PUSH_PATH}`,
+    host: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    async up() {
+      if (!server.listening) await listen(actualPort);
+      isUp = true;
+      state.recoveredAt = Date.now();
+      state.firstNewAt = undefined;
+      state.lastNewAt = undefined;
+      return state.recoveredAt;
+    },
+    down: takeDown,
+    /** Forgets everything stored and goes down again (between runs). */
+    async reset() {
+      state = emptyState();
+      // Connections of the previous run's client must not leak into the next run.
+      server.closeAllConnections();
+      await takeDown();
+    },
+    async stats() {
+      const { keys, ...rest } = state;
+      return { ...rest, distinct: keys.size, up: isUp };
+    },
+    close: unlisten,
+  };
+}
+
+/** The receiver in a child process, driven over IPC. Same interface, every method async. */
+export async function forkReceiver(options = {}) {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  const pending = new Map();
+  child.on('message', (m) => {
+    const waiter = pending.get(m.id);
+    if (waiter === undefined) return;
+    pending.delete(m.id);
+    if (m.error) waiter.reject(new Error(m.error));
+    else waiter.resolve(m.value);
+  });
+  child.on('exit', (code) => {
+    for (const w of pending.values()) w.reject(new Error(`receiver exited (${code})`));
+    pending.clear();
+  });
+  const call = (op) =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, { resolve, reject });
+      child.send({ id, op });
+    });
+  const info = await call('info');
+  return {
+    ...info,
+    child,
+    up: () => call('up'),
+    down: () => call('down'),
+    reset: () => call('reset'),
+    stats: () => call('stats'),
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+if (process.argv[2] === '--child' && process.send) {
+  const receiver = await startReceiver(JSON.parse(process.argv[3] ?? '{}'));
+  process.on('message', async ({ id, op }) => {
+    try {
+      let value;
+      if (op === 'info') value = { url: receiver.url, host: receiver.host, port: receiver.port };
+      else if (op === 'up' || op === 'down' || op === 'reset' || op === 'stats') value = await receiver[op]();
+      else throw new Error(`unknown op ${op}`);
+      process.send({ id, value });
+    } catch (error) {
+      process.send({ id, error: String(error?.message ?? error) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}

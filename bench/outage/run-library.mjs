@@ -1,0 +1,160 @@
+// One library, one outage, in its own process (so heaps don't mix). Driven by bench/outage.mjs
+// over IPC; run with --expose-gc.
+//
+//   node --expose-gc bench/outage/run-library.mjs <library> <receiver host> '<options JSON>'
+//
+// Protocol: child → {type:'ready'}; parent → {type:'start'}; the child logs N entries over the
+// outage, then → {type:'logged', ...}. Parent → {type:'poll'} (child → {type:'poll', pending,
+// stats}), repeatedly, then {type:'finish'} (child → {type:'result', ...} and exits).
+//
+// `pending` is what the library still holds and will try to send: cloudlog `stats().queued`;
+// winston-loki, entries in its batcher plus requests in flight; pino-loki keeps its buffer in a
+// closure, so null (the parent then waits for two of its flush intervals of silence).
+
+const [, , library, host, optionsJson = '{}'] = process.argv;
+const extra = JSON.parse(optionsJson);
+const TOTAL = Number(process.env.OUTAGE_ENTRIES ?? 100_000);
+const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 10_000);
+const TICK_MS = 10;
+const SAMPLE_MS = 50;
+const LABELS = { service_name: 'outage-bench' };
+const BUTTONS = ['buy', 'add-to-cart', 'search', 'login'];
+const PAGES = ['/', '/cart', '/product/17', '/checkout'];
+
+if (typeof globalThis.gc !== 'function') {
+  console.error('run with node --expose-gc');
+  process.exit(2);
+}
+
+const send = (message) => new Promise((resolve) => process.send(message, () => resolve()));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// The library under test: info(msg, fields), pending(), stats()
+
+async function setup() {
+  if (library === 'cloudlog') {
+    const { createLogger } = await import('../../dist/index.js');
+    const log = createLogger({ url: `${host}/loki/api/v1/push`, labels: LABELS, ...extra });
+    return {
+      info: (msg, fields) => log.info(msg, fields),
+      pending: () => log.stats().queued,
+      stats: () => log.stats(),
+    };
+  }
+  if (library === 'winston-loki') {
+    const { default: winston } = await import('winston');
+    const { default: LokiTransport } = await import('winston-loki');
+    let connectionErrors = 0;
+    // Batching on (its default), protobuf + snappy (its default when `snappy` is installed, as it
+    // is here as its optional dependency), every other option its default.
+    const transport = new LokiTransport({
+      host,
+      labels: LABELS,
+      batching: true,
+      onConnectionError: () => (connectionErrors += 1),
+      ...extra,
+    });
+    const logger = winston.createLogger({ level: 'info', transports: [transport] });
+    const batcher = transport.batcher;
+    return {
+      info: (msg, fields) => logger.info(msg, fields),
+      pending: () => batcher.batch.streams.reduce((n, s) => n + s.entries.length, 0) + batcher.batchesSending,
+      stats: () => ({
+        connectionErrors,
+        contentType: batcher.contentType,
+        intervalMs: batcher.interval,
+        batched: batcher.batch.streams.reduce((n, s) => n + s.entries.length, 0),
+        sending: batcher.batchesSending,
+      }),
+    };
+  }
+  if (library === 'pino-loki') {
+    const { default: pino } = await import('pino');
+    const { default: pinoLoki } = await import('pino-loki');
+    // In this thread, not through pino.transport() (a worker thread): process.memoryUsage().heapUsed
+    // is this isolate's heap only, and the buffer must be in it to be measured. Its defaults:
+    // batching on, every 5 s, at most 10 000 buffered (the oldest dropped), no retry.
+    const stream = pinoLoki({ host, labels: LABELS, ...extra });
+    const logger = pino({ level: 'info' }, stream);
+    return {
+      info: (msg, fields) => logger.info(fields, msg),
+      pending: () => null,
+      stats: () => ({}),
+    };
+  }
+  throw new Error(`unknown library ${library}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const lib = await setup();
+// pino-loki prints every failed push to stderr; count them here rather than flood the parent.
+let stderrLines = 0;
+const realError = console.error;
+console.error = (...args) => {
+  stderrLines += 1;
+  if (stderrLines <= 2) realError(...args);
+};
+
+await sleep(200);
+globalThis.gc();
+await sleep(50);
+globalThis.gc();
+const baseline = process.memoryUsage().heapUsed;
+let peak = baseline;
+let peakOutage = baseline;
+let phase = 'outage';
+const sampler = setInterval(() => {
+  const h = process.memoryUsage().heapUsed;
+  if (h > peak) peak = h;
+  if (phase === 'outage' && h > peakOutage) peakOutage = h;
+}, SAMPLE_MS);
+
+await send({ type: 'ready' });
+await new Promise((resolve) => process.once('message', (m) => m.type === 'start' && resolve()));
+
+// The outage: TOTAL entries spread evenly over OUTAGE_MS, in TICK_MS ticks, on a drift-free schedule.
+const ticks = Math.round(OUTAGE_MS / TICK_MS);
+const perTick = Math.ceil(TOTAL / ticks);
+const t0 = performance.now();
+let i = 0;
+let lateTicks = 0;
+for (let tick = 0; tick < ticks && i < TOTAL; tick++) {
+  const due = t0 + tick * TICK_MS;
+  const wait = due - performance.now();
+  if (wait > 0) await sleep(wait);
+  else if (wait < -TICK_MS) lateTicks += 1;
+  for (let k = 0; k < perTick && i < TOTAL; k++, i++) {
+    lib.info('user clicked button', { userId: 100_000 + i, button: BUTTONS[i & 3], page: PAGES[(i >> 2) & 3] });
+  }
+}
+const loggedMs = performance.now() - t0;
+phase = 'drain';
+const statsAtRecovery = lib.stats();
+const pendingAtRecovery = lib.pending();
+// Retained heap at the end of the outage: what the library holds, garbage collected away.
+globalThis.gc();
+const retainedAtRecovery = process.memoryUsage().heapUsed - baseline;
+process.on('message', async (m) => {
+  if (m.type === 'poll') {
+    await send({ type: 'poll', pending: lib.pending(), stats: lib.stats() });
+  } else if (m.type === 'finish') {
+    clearInterval(sampler);
+    const h = process.memoryUsage().heapUsed;
+    if (h > peak) peak = h;
+    await send({
+      type: 'result',
+      baseline,
+      peak: peak - baseline,
+      peakOutage: peakOutage - baseline,
+      retainedAtRecovery,
+      pending: lib.pending(),
+      stats: lib.stats(),
+      stderrLines,
+    });
+    // No close(): the run is over, and winston-loki's exit hook would try to send again.
+    process.exit(0);
+  }
+});
+await send({ type: 'logged', logged: i, loggedMs, lateTicks, pendingAtRecovery, statsAtRecovery, retainedAtRecovery });
