@@ -1,5 +1,4 @@
 import { toSafeValue } from './safe-value.js';
-import { replaceLoneSurrogateEscapes } from './utf8.js';
 
 /**
  * The fast path's gate: true when `JSON.stringify(value)` is known to encode `value` faithfully —
@@ -36,23 +35,31 @@ function isPlainJsonItem(item: unknown, depth: number): boolean {
 }
 
 /**
- * `{"level":"info","msg":"…",…fields}`. Fields named `level` or `msg` would collide with ours;
+ * `{"level":"info","msg":"…",…fields}`, given its head `{"level":"info","msg":"…",` (the logger
+ * caches it per call site's message; the trailing comma saves a string node per queued entry,
+ * bench/heap-per-entry.mjs). Fields named `level` or `msg` would collide with ours;
  * they are kept as `_level` / `_msg`. Never throws: anything the fast path declines is made safe
- * first, and a lone surrogate never reaches the wire.
+ * first. Lone surrogates are escaped here as `\udXXX` text; `encodePushBody` rewrites them.
  */
-export function jsonLine(levelPrefix: string, msg: string, fields: Record<string, unknown> | undefined): string {
-  let body = '}';
-  if (fields !== undefined) {
-    let encoded: string | undefined;
-    try {
-      if (!Array.isArray(fields) && isPlainJson(fields, 0) && !('level' in fields) && !('msg' in fields)) encoded = JSON.stringify(fields);
-    } catch {
-      // A getter or Proxy trap threw during the walk: take the slow path.
-    }
-    if (encoded === undefined) encoded = JSON.stringify(safeFields(fields));
-    if (encoded.length > 2) body = ',' + encoded.slice(1);
+export function jsonLine(head: string, fields: Record<string, unknown> | undefined): string {
+  if (fields === undefined) return closeHead(head);
+  let encoded: string | undefined;
+  try {
+    if (!Array.isArray(fields) && isPlainJson(fields, 0) && !('level' in fields) && !('msg' in fields)) encoded = JSON.stringify(fields);
+  } catch {
+    // A getter or Proxy trap threw during the walk: take the slow path.
   }
-  return replaceLoneSurrogateEscapes(levelPrefix + JSON.stringify(msg) + body);
+  if (encoded === undefined) encoded = JSON.stringify(safeFields(fields));
+  return encoded.length > 2 ? head + encoded.slice(1) : closeHead(head);
+}
+
+/** The head of a JSON line: level and message, and the comma that follows them. */
+export function jsonHead(level: string, msg: string): string {
+  return `{"level":"${level}","msg":${JSON.stringify(msg)},`;
+}
+
+function closeHead(head: string): string {
+  return head.slice(0, -1) + '}';
 }
 
 /** Fields as a plain object JSON can encode, with our own keys moved aside. Never throws. */

@@ -1,4 +1,4 @@
-import { jsonLine, safeFields } from '../format/json-line.js';
+import { jsonHead, jsonLine, safeFields } from '../format/json-line.js';
 import { logfmtLine } from '../format/logfmt-line.js';
 import { messageToString } from '../format/safe-value.js';
 import { capLine } from '../format/truncate-line.js';
@@ -72,7 +72,7 @@ export function createLogger(options: LoggerOptions): Logger {
     dropNotice: (dropped, total) => {
       const msg = `cloudlog dropped ${total} log entries`;
       const fields = { dropped, droppedTotal: total };
-      return resolved.format === 'json' ? jsonLine('{"level":"warn","msg":', msg, fields) : logfmtLine('warn', msg, fields);
+      return resolved.format === 'json' ? jsonLine(jsonHead('warn', msg), fields) : logfmtLine('warn', msg, fields);
     },
     onEvent: resolved.onEvent,
   });
@@ -92,8 +92,10 @@ function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => P
     const level = LEVELS[name];
     // A disabled level is a no-op: nothing is captured, allocated or serialized (pino's setLevel).
     if (level < minLevel) return noop;
-    const jsonPrefix = `{"level":"${name}","msg":`;
     const { format, maxLineBytes } = options;
+    // A call site logs the same message again and again: its JSON is kept (bench/hot-path.mjs).
+    let lastMsg = '';
+    let lastHead = jsonHead(name, lastMsg);
     return (message, fields) => {
       try {
         nextTimestamp(Date.now(), now);
@@ -105,7 +107,14 @@ function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => P
           if (message instanceof Error && fields == null) fields = { err: message };
         }
         const entryFields = fields == null ? bindings : bindings === undefined ? (fields as Fields) : merge(bindings, fields);
-        const line = format === 'json' ? jsonLine(jsonPrefix, msg, entryFields) : logfmtLine(name, msg, entryFields);
+        let line: string;
+        if (format === 'json') {
+          if (msg !== lastMsg) {
+            lastMsg = msg;
+            lastHead = jsonHead(name, msg);
+          }
+          line = jsonLine(lastHead, entryFields);
+        } else line = logfmtLine(name, msg, entryFields);
         pipeline.enqueue(now.ms, now.sub, capLine(line, maxLineBytes, format, name, msg), level);
       } catch {
         // Unreachable by design (every step above is total); if it happens, count it, never throw.

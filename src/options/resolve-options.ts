@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { isLevelName, LEVEL_NAMES, type LevelName } from '../logger/levels.js';
 import { normalizeLabels } from '../loki/labels.js';
-import { isBrowserLike } from '../platform/runtime.js';
+import { isBrowserLike, MAX_TIMER_MS } from '../platform/runtime.js';
 import type { LoggerEvent } from '../pipeline/events.js';
 import { DEFAULTS } from './defaults.js';
 import type { LoggerOptions } from './types.js';
@@ -135,8 +135,8 @@ function resolveUrl(url: unknown, browser: boolean): string {
 function positiveInteger(options: LoggerOptions, name: keyof typeof DEFAULTS & keyof LoggerOptions, fallback: number, min = 1): number {
   const value = options[name] ?? fallback;
   if (value === Infinity && fallback === Infinity) return value;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(`cloudlog: \`${name}\` must be an integer ≥ ${min}; got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new ConfigError(`cloudlog: \`${name}\` must be an integer from ${min} to ${MAX_TIMER_MS}; got ${JSON.stringify(value)}.`);
   }
   return value;
 }

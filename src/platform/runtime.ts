@@ -12,12 +12,16 @@ export function isBrowserLike(): boolean {
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** The longest delay `setTimeout` can hold (a signed 32-bit count of milliseconds). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * `setTimeout` that never keeps a Node process alive (the SDK must not hold up exit; OTel and
  * Sentry `safeUnref` do the same). Browsers return a number, which has no `unref`.
  */
 export function setBackgroundTimeout(callback: () => void, delayMs: number): Timer {
-  const timer = setTimeout(callback, delayMs);
+  // Timers overflow past 2^31-1 ms and fire at once (Node warns, browsers don't): never spin.
+  const timer = setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
   (timer as { unref?: () => void }).unref?.();
   return timer;
 }

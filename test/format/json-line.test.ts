@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { isPlainJson, jsonLine } from '../../src/format/json-line.js';
+import { isPlainJson, jsonHead, jsonLine } from '../../src/format/json-line.js';
+import { encodePushBody } from '../../src/loki/push-body.js';
 
-const prefix = '{"level":"info","msg":';
 const parse = (line: string) => JSON.parse(line) as Record<string, unknown>;
 
 describe('jsonLine', () => {
   it('writes level, msg, then the fields', () => {
-    expect(jsonLine(prefix, 'signed in', { userId: 42, ok: true })).toBe('{"level":"info","msg":"signed in","userId":42,"ok":true}');
-    expect(jsonLine(prefix, 'no fields', undefined)).toBe('{"level":"info","msg":"no fields"}');
-    expect(jsonLine(prefix, 'empty', {})).toBe('{"level":"info","msg":"empty"}');
+    expect(jsonLine(jsonHead('info', 'signed in'), { userId: 42, ok: true })).toBe('{"level":"info","msg":"signed in","userId":42,"ok":true}');
+    expect(jsonLine(jsonHead('info', 'no fields'), undefined)).toBe('{"level":"info","msg":"no fields"}');
+    expect(jsonLine(jsonHead('info', 'empty'), {})).toBe('{"level":"info","msg":"empty"}');
   });
 
   it('keeps fields named level and msg aside instead of writing duplicate keys', () => {
-    const line = jsonLine(prefix, 'm', { level: 'x', msg: 'y', z: 1 });
+    const line = jsonLine(jsonHead('info', 'm'), { level: 'x', msg: 'y', z: 1 });
     expect(parse(line)).toEqual({ level: 'info', msg: 'm', _level: 'x', _msg: 'y', z: 1 });
     expect(line.match(/"level"/g)).toHaveLength(1);
   });
@@ -20,7 +20,7 @@ describe('jsonLine', () => {
   it('serializes errors with name, message, stack and the cause chain', () => {
     const err = new Error('payment failed', { cause: new TypeError('card declined') });
     (err as Error & { code?: string }).code = 'E_PAY';
-    const line = parse(jsonLine(prefix, 'x', { err, orderId: 'A-17' }));
+    const line = parse(jsonLine(jsonHead('info', 'x'), { err, orderId: 'A-17' }));
     const e = line.err as Record<string, unknown>;
     expect(e.name).toBe('Error');
     expect(e.message).toBe('payment failed');
@@ -32,13 +32,13 @@ describe('jsonLine', () => {
   });
 
   it('serializes AggregateError.errors', () => {
-    const line = parse(jsonLine(prefix, 'x', { err: new AggregateError([new Error('a'), new RangeError('b')], 'both') }));
+    const line = parse(jsonLine(jsonHead('info', 'x'), { err: new AggregateError([new Error('a'), new RangeError('b')], 'both') }));
     const errors = (line.err as { errors: { name: string; message: string }[] }).errors;
     expect(errors.map((e) => `${e.name}:${e.message}`)).toEqual(['Error:a', 'RangeError:b']);
   });
 
   it('puts an Error given as the fields under err', () => {
-    const line = parse(jsonLine(prefix, 'x', new Error('boom') as unknown as Record<string, unknown>));
+    const line = parse(jsonLine(jsonHead('info', 'x'), new Error('boom') as unknown as Record<string, unknown>));
     expect((line.err as { message: string }).message).toBe('boom');
   });
 
@@ -70,7 +70,7 @@ describe('jsonLine', () => {
       [sym]: 'symbol-keyed',
       kept: 'yes',
     };
-    const line = parse(jsonLine(prefix, 'x', fields));
+    const line = parse(jsonLine(jsonHead('info', 'x'), fields));
     expect(line).toMatchObject({
       circular: { name: 'loop', self: '[Circular]' },
       big: '12345678901234567890n',
@@ -103,21 +103,23 @@ describe('jsonLine', () => {
         },
       },
     );
-    const line = parse(jsonLine(prefix, 'x', { hostile, kept: 1 }));
+    const line = parse(jsonLine(jsonHead('info', 'x'), { hostile, kept: 1 }));
     expect(line.kept).toBe(1);
     expect(String(line.hostile)).toContain('no');
   });
 
-  it('never lets a lone surrogate reach the line, in fields or message', () => {
-    const line = jsonLine(prefix, 'bad \ud800 msg', { v: 'x\udc00y' });
-    expect(line).not.toMatch(/\\ud[89a-f]/i);
-    expect(parse(line)).toMatchObject({ msg: 'bad \ufffd msg', v: 'x\ufffdy' });
+  it('never lets a lone surrogate reach the wire, in fields or message', () => {
+    const line = jsonLine(jsonHead('info', 'bad \ud800 msg'), { v: 'x\udc00y' });
+    const body = encodePushBody('{"service_name":"t"}', { ms: [1], sub: [0], lines: [line], levels: [30], bytes: line.length });
+    const sent = (JSON.parse(body) as { streams: { values: [string, string][] }[] }).streams[0]!.values[0]![1];
+    expect(sent).not.toMatch(/\\ud[89a-f]/i);
+    expect(parse(sent)).toMatchObject({ msg: 'bad \ufffd msg', v: 'x\ufffdy' });
   });
 
   it('caps deep nesting with a placeholder', () => {
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 50; i++) deep = { deep };
-    expect(jsonLine(prefix, 'x', { deep })).toContain('[Depth limit]');
+    expect(jsonLine(jsonHead('info', 'x'), { deep })).toContain('[Depth limit]');
   });
 });
 
@@ -135,7 +137,7 @@ describe('isPlainJson', () => {
 
 describe('jsonLine with fields that are not an object', () => {
   it('keeps arrays and primitives under "fields"', () => {
-    expect(JSON.parse(jsonLine(prefix, 'x', [1, 2] as unknown as Record<string, unknown>))).toEqual({ level: 'info', msg: 'x', fields: [1, 2] });
-    expect(JSON.parse(jsonLine(prefix, 'x', 'text' as unknown as Record<string, unknown>))).toEqual({ level: 'info', msg: 'x', fields: 'text' });
+    expect(JSON.parse(jsonLine(jsonHead('info', 'x'), [1, 2] as unknown as Record<string, unknown>))).toEqual({ level: 'info', msg: 'x', fields: [1, 2] });
+    expect(JSON.parse(jsonLine(jsonHead('info', 'x'), 'text' as unknown as Record<string, unknown>))).toEqual({ level: 'info', msg: 'x', fields: 'text' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLine } from '../../src/format/json-line.js';
+import { jsonHead, jsonLine } from '../../src/format/json-line.js';
 import { logfmtLine } from '../../src/format/logfmt-line.js';
 import { capLine, TRUNCATION_MARKER } from '../../src/format/truncate-line.js';
 import { utf8ByteLength } from '../../src/format/utf8.js';
@@ -8,13 +8,13 @@ const MAX = 4096;
 
 describe('capLine', () => {
   it('leaves lines under the cap untouched', () => {
-    const line = jsonLine('{"level":"info","msg":', 'short', { a: 'b' });
+    const line = jsonLine(jsonHead('info', 'short'), { a: 'b' });
     expect(capLine(line, MAX, 'json', 'info', 'short')).toBe(line);
   });
 
   it('cuts a long JSON line to valid JSON under the cap, with a visible marker', () => {
     const huge = 'x'.repeat(10 * 1024 * 1024);
-    const line = jsonLine('{"level":"error","msg":', 'big payload', { huge, after: 1 });
+    const line = jsonLine(jsonHead('error', 'big payload'), { huge, after: 1 });
     const capped = capLine(line, MAX, 'json', 'error', 'big payload');
     expect(utf8ByteLength(capped)).toBeLessThanOrEqual(MAX);
     expect(utf8ByteLength(capped)).toBeGreaterThan(MAX - 64);
@@ -24,14 +24,14 @@ describe('capLine', () => {
   });
 
   it('counts multi-byte characters as bytes, not UTF-16 units', () => {
-    const line = jsonLine('{"level":"info","msg":', 'm', { text: '日本語'.repeat(1000) });
+    const line = jsonLine(jsonHead('info', 'm'), { text: '日本語'.repeat(1000) });
     const capped = capLine(line, MAX, 'json', 'info', 'm');
     expect(utf8ByteLength(capped)).toBeLessThanOrEqual(MAX);
     expect(() => JSON.parse(capped)).not.toThrow();
   });
 
   it('never splits a surrogate pair into a lone surrogate', () => {
-    const line = jsonLine('{"level":"info","msg":', 'm', { text: '😀'.repeat(5000) });
+    const line = jsonLine(jsonHead('info', 'm'), { text: '😀'.repeat(5000) });
     const capped = capLine(line, MAX, 'json', 'info', 'm');
     expect(capped).not.toMatch(/\\ud[89a-f]/);
   });

@@ -37,6 +37,10 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('Wed, 25 Nov 2026 11:00:00 GMT', now)).toBe(0);
   });
+  it('caps what it honours at ten minutes', () => {
+    expect(parseRetryAfter('9999999', now)).toBe(10 * 60_000);
+    expect(parseRetryAfter('Thu, 25 Nov 2027 12:00:00 GMT', now)).toBe(10 * 60_000);
+  });
   it('ignores what it cannot read', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('', now)).toBeUndefined();
