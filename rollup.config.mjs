@@ -1,5 +1,5 @@
 // Builds every output of the package from src/index.ts:
-//   dist/index.js          ESM for bundlers and Node (ky stays a dependency, deduped by bundlers)
+//   dist/index.js          ESM for bundlers and Node (ky and idb-keyval stay dependencies, deduped by bundlers)
 //   dist/index.cjs         CommonJS for require() (ky is ESM-only, so it is bundled in)
 //   dist/cloudlog.min.js   minified IIFE for <script>: window.cloudlog.createLogger
 //   dist/index.d.ts / .d.cts  bundled type declarations for each module format
@@ -13,7 +13,7 @@ const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, o
 export default [
   {
     input: 'src/index.ts',
-    external: ['ky'],
+    external: ['ky', 'idb-keyval'],
     plugins: [ts()],
     output: { file: 'dist/index.js', format: 'es' },
   },

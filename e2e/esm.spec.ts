@@ -25,7 +25,7 @@ window.e2eResult = (async () => {
 `;
 
 test('ES module + import map: entries arrive', async ({ page, site, receiver, problems }) => {
-  const importMap = { imports: { ky: '/node_modules/ky/distribution/index.js' } };
+  const importMap = { imports: { ky: '/node_modules/ky/distribution/index.js', 'idb-keyval': '/node_modules/idb-keyval/dist/index.js' } };
   site.script('/esm.js', PAGE_MODULE(receiver.url));
   const url = site.page('/esm.html', { importMap, scripts: [{ src: '/esm.js', module: true }], connectSrc: [receiver.origin] });
 
@@ -54,7 +54,7 @@ test('ES module + import map: entries arrive', async ({ page, site, receiver, pr
 test('without its hash the import map is blocked: the CSP is really enforced', async ({ page, site, receiver, problems }) => {
   site.script('/esm.js', PAGE_MODULE(receiver.url));
   const url = site.page('/esm-unhashed.html', {
-    importMap: { imports: { ky: '/node_modules/ky/distribution/index.js' } },
+    importMap: { imports: { ky: '/node_modules/ky/distribution/index.js', 'idb-keyval': '/node_modules/idb-keyval/dist/index.js' } },
     allowImportMap: false,
     scripts: [{ src: '/esm.js', module: true }],
     connectSrc: [receiver.origin],

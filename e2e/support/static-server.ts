@@ -23,6 +23,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const FILE_ROOTS: Record<string, string> = {
   '/dist/': join(repo, 'dist'),
   '/node_modules/ky/distribution/': join(repo, 'node_modules', 'ky', 'distribution'),
+  '/node_modules/idb-keyval/dist/': join(repo, 'node_modules', 'idb-keyval', 'dist'),
 };
 
 const MIME: Record<string, string> = {

@@ -5,7 +5,13 @@ import { capLine } from '../format/truncate-line.js';
 import { nextTimestamp, type Timestamp } from '../loki/timestamp.js';
 import type { LoggerOptions } from '../options/types.js';
 import { resolveOptions, type ResolvedOptions } from '../options/resolve-options.js';
+import { createBrowserDurability } from '../platform/browser-durability.js';
+import { observeServerDate, type ClockOffset } from '../platform/clock-offset.js';
+import { sendOnExit } from '../platform/exit-sender.js';
+import { KEEPALIVE_MAX_BYTES } from '../platform/keepalive-budget.js';
 import { flushBeforeExit } from '../platform/node-exit.js';
+import { isOnline, onConnectivityChange, onPageExit } from '../platform/page-lifecycle.js';
+import { isBrowserLike } from '../platform/runtime.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { LoggerStats } from '../pipeline/stats.js';
 import { createHttpTransport } from '../transport/http-transport.js';
@@ -49,6 +55,20 @@ const now: Timestamp = { ms: 0, sub: 0 };
  */
 export function createLogger(options: LoggerOptions): Logger {
   const resolved = resolveOptions(options);
+  const clock: ClockOffset = { ms: 0 };
+  const browser = isBrowserLike();
+  // Storage callbacks reach the pipeline created below.
+  let pipelineRef: Pipeline | undefined;
+  const durability =
+    browser && resolved.persist
+      ? createBrowserDurability({
+          endpoint: resolved.url,
+          maxStoredBytes: resolved.maxStoredBytes,
+          maxStoredEntries: resolved.maxStoredEntries,
+          onError: (error) => pipelineRef?.storageError(error),
+          onEvicted: (entries) => pipelineRef?.drop('storage_full', entries),
+        })
+      : undefined;
   const pipeline = createPipeline({
     streamJson: JSON.stringify(resolved.labels),
     transport: createHttpTransport({
@@ -57,6 +77,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timeoutMs: resolved.requestTimeoutMs,
       compression: resolved.compression,
       fetch: resolved.fetch,
+      onServerDate: (serverDateMs, sentAtMs, receivedAtMs) => observeServerDate(clock, serverDateMs, sentAtMs, receivedAtMs),
     }),
     maxBatchEntries: resolved.maxBatchEntries,
     maxBatchBytes: resolved.maxBatchBytes,
@@ -75,18 +96,31 @@ export function createLogger(options: LoggerOptions): Logger {
       return resolved.format === 'json' ? jsonLine(jsonHead('warn', msg), fields) : logfmtLine('warn', msg, fields);
     },
     onEvent: resolved.onEvent,
+    durability,
+    sendOnExit: browser ? (batch) => sendOnExit(resolved.url, batch, resolved.fetch) : undefined,
+    // Room for a few loggers' exit batches in the page's shared keepalive budget.
+    maxExitBatchBytes: KEEPALIVE_MAX_BYTES / 2,
   });
-  const removeExitHook = resolved.flushOnExit
-    ? flushBeforeExit(() => pipeline.stats().queued > 0, (timeoutMs) => pipeline.flush(timeoutMs), resolved.closeTimeoutMs)
-    : () => {};
+  pipelineRef = pipeline;
+
+  const detach: (() => void)[] = [];
+  if (browser) {
+    detach.push(onPageExit(() => pipeline.pageExit()));
+    detach.push(onConnectivityChange((online) => pipeline.setOnline(online)));
+    if (!isOnline()) pipeline.setOnline(false);
+    // What earlier pages of the origin left behind goes out first.
+    void pipeline.adoptStored();
+  } else if (resolved.flushOnExit) {
+    detach.push(flushBeforeExit(() => pipeline.stats().queued > 0, (timeoutMs) => pipeline.flush(timeoutMs), resolved.closeTimeoutMs));
+  }
   const close = () => {
-    removeExitHook();
+    for (const remove of detach.splice(0)) remove();
     return pipeline.close();
   };
-  return makeLogger(resolved, pipeline, close, resolved.fields === undefined ? undefined : snapshotFields(resolved.fields));
+  return makeLogger(resolved, pipeline, close, clock, resolved.fields === undefined ? undefined : snapshotFields(resolved.fields));
 }
 
-function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => Promise<void>, bindings: Fields | undefined): Logger {
+function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => Promise<void>, clock: ClockOffset, bindings: Fields | undefined): Logger {
   const minLevel = LEVELS[options.level];
   const method = (name: LevelName): LogMethod => {
     const level = LEVELS[name];
@@ -98,7 +132,8 @@ function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => P
     let lastHead = jsonHead(name, lastMsg);
     return (message, fields) => {
       try {
-        nextTimestamp(Date.now(), now);
+        // Captured now, on the server's clock (browser clocks are often wrong; see clock-offset.ts).
+        nextTimestamp(Date.now() + clock.ms, now);
         let msg: string;
         if (typeof message === 'string') msg = message;
         else {
@@ -133,9 +168,9 @@ function makeLogger(options: ResolvedOptions, pipeline: Pipeline, close: () => P
     level: options.level,
     isLevelEnabled: (level) => LEVELS[level] >= minLevel,
     child(fields) {
-      if (fields == null || typeof fields !== 'object') return makeLogger(options, pipeline, close, bindings);
+      if (fields == null || typeof fields !== 'object') return makeLogger(options, pipeline, close, clock, bindings);
       const own = snapshotFields(fields);
-      return makeLogger(options, pipeline, close, bindings === undefined ? own : { ...bindings, ...own });
+      return makeLogger(options, pipeline, close, clock, bindings === undefined ? own : { ...bindings, ...own });
     },
     flush: (timeoutMs) => pipeline.flush(timeoutMs),
     close,

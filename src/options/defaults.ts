@@ -15,6 +15,9 @@ export const DEFAULTS = {
   closeTimeoutMs: 5000,
   compression: 'gzip',
   flushOnExit: true,
+  persist: true,
+  maxStoredBytes: 5 * 1024 * 1024,
+  maxStoredEntries: 50_000,
   // Promtail starts at 500 ms; the cap suits interactive apps (Promtail waits up to 5 min). It also
   // caps the breaker's open time: delivery resumes within it of the endpoint's recovery.
   retryBaseMs: 500,

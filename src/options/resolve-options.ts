@@ -29,6 +29,9 @@ export interface ResolvedOptions {
   breakerOpenMs: number;
   compression: 'gzip' | 'none';
   flushOnExit: boolean;
+  persist: boolean;
+  maxStoredBytes: number;
+  maxStoredEntries: number;
   headers: Record<string, string>;
   fetch: typeof fetch;
   onEvent: ((event: LoggerEvent) => void) | undefined;
@@ -76,8 +79,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof fetchFn !== 'function') {
     throw new ConfigError('cloudlog: no `fetch` on this platform (Node < 18?). Pass one as the `fetch` option.');
   }
-  if (options.flushOnExit !== undefined && typeof options.flushOnExit !== 'boolean') {
-    throw new ConfigError('cloudlog: `flushOnExit` must be true or false.');
+  for (const name of ['flushOnExit', 'persist'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new ConfigError(`cloudlog: \`${name}\` must be true or false.`);
   }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('cloudlog: `onEvent` must be a function.');
@@ -105,6 +108,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     breakerOpenMs: positiveInteger(options, 'breakerOpenMs', DEFAULTS.breakerOpenMs),
     compression,
     flushOnExit: options.flushOnExit ?? DEFAULTS.flushOnExit,
+    persist: options.persist ?? DEFAULTS.persist,
+    maxStoredBytes: positiveInteger(options, 'maxStoredBytes', DEFAULTS.maxStoredBytes),
+    maxStoredEntries: positiveInteger(options, 'maxStoredEntries', DEFAULTS.maxStoredEntries),
     headers: requestHeaders(options),
     fetch: fetchFn,
     onEvent: options.onEvent,

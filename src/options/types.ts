@@ -56,6 +56,15 @@ export interface LoggerOptions {
    * `closeTimeoutMs`) before the process exits. Never calls `process.exit`. @default true
    */
   flushOnExit?: boolean;
+  /**
+   * Browsers: write each batch to IndexedDB before sending it and keep it until acknowledged, so
+   * a crash, reload or closed tab loses nothing; tabs share the work (Web Locks). @default true
+   */
+  persist?: boolean;
+  /** Browsers: bytes of batches kept in IndexedDB for the origin, at most. @default 5242880 */
+  maxStoredBytes?: number;
+  /** Browsers: entries kept in IndexedDB for the origin, at most. @default 50000 */
+  maxStoredEntries?: number;
 
   /** Node only: basic-auth user (Grafana Cloud: the numeric user id). @default undefined */
   username?: string;

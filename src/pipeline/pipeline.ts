@@ -1,4 +1,3 @@
-import { encodePushBody } from '../loki/push-body.js';
 import { nextTimestamp, type Timestamp } from '../loki/timestamp.js';
 import { setBackgroundTimeout } from '../platform/runtime.js';
 import type { Transport } from '../transport/http-transport.js';
@@ -6,7 +5,9 @@ import { countRejectedEntries } from '../transport/loki-errors.js';
 import { DROP_REASONS, type DropReason, type SendResult } from '../transport/send-result.js';
 import { backoffDelayMs } from './backoff.js';
 import { createBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-import { EntryQueue, type Batch } from './entry-queue.js';
+import type { Durability } from './durability.js';
+import { EntryQueue } from './entry-queue.js';
+import { sealBatch, splitBatch, type SealedBatch } from './sealed-batch.js';
 import type { LoggerEvent } from './events.js';
 import type { LoggerStats } from './stats.js';
 
@@ -30,6 +31,12 @@ export interface PipelineOptions {
   /** Formats the entry that reports drops once delivery resumes (level warn). */
   dropNotice: (dropped: Partial<Record<DropReason, number>>, total: number) => string;
   onEvent: ((event: LoggerEvent) => void) | undefined;
+  /** Browsers: IndexedDB write-ahead and Web Locks. Undefined in Node. */
+  durability?: Durability | undefined;
+  /** Browsers: sends a batch as the page goes away (keepalive/beacon); undefined when it did not fit. */
+  sendOnExit?: ((batch: SealedBatch) => Promise<boolean> | undefined) | undefined;
+  /** Largest batch sealed for an exit send (the keepalive budget). */
+  maxExitBatchBytes?: number;
 }
 
 /**
@@ -44,8 +51,19 @@ export interface Pipeline {
   drop(reason: DropReason, count: number): void;
   /** Resolves true once everything enqueued before the call is stored or dropped; false on timeout. Never rejects. */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** Flush within `closeTimeoutMs`, then drop what is left (`closed`) and stop. Idempotent. */
+  /**
+   * Flush within `closeTimeoutMs`, then stop. What is left is dropped (`closed`) — or, with
+   * durability, stored for the next page of the origin. Idempotent.
+   */
   close(): Promise<void>;
+  /** The page is going away: seal and store everything, and send what fits the keepalive budget. */
+  pageExit(): void;
+  /** Browsers: pause sending while offline; on coming back, send at once. */
+  setOnline(online: boolean): void;
+  /** Browsers: pick up batches stored by earlier pages or gone tabs, oldest first. */
+  adoptStored(): Promise<void>;
+  /** Browsers: a storage operation failed; counted, and the logger carries on from memory. */
+  storageError(error: unknown): void;
   stats(): LoggerStats;
 }
 
@@ -58,19 +76,20 @@ interface FlushWaiter {
 
 /** A batch on its way: sent, awaiting an answer, or waiting to be resent. `batch` shrinks as 413 halves settle. */
 interface Delivery {
-  batch: Batch;
+  batch: SealedBatch;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
 
 const WARN = 40;
+const ADOPT_INTERVAL_MS = 10_000;
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const queue = new EntryQueue();
   const breaker = createBreaker(options.breaker);
   const dropped = { total: 0 } as LoggerStats['dropped'];
   for (const reason of DROP_REASONS) dropped[reason] = 0;
-  const counters = { enqueued: 0, sent: 0, retries: 0, batchesSent: 0, batchesFailed: 0, bytesSent: 0 };
+  const counters = { enqueued: 0, sent: 0, retries: 0, batchesSent: 0, batchesFailed: 0, bytesSent: 0, recovered: 0, persisted: 0, storageErrors: 0 };
   let lastError: LoggerStats['lastError'];
   // Drops not yet reported in Loki by a notice entry.
   let unreported: Partial<Record<DropReason, number>> = {};
@@ -81,6 +100,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let lastMs = 0;
   let lastSub = 0;
   const inFlight = new Set<Delivery>();
+  // Sealed batches waiting for a request slot: adopted from storage, or sealed at a page exit.
+  const sealed: SealedBatch[] = [];
+  // Batches sent by keepalive/beacon as the page went away, awaiting the answer the page may still hear.
+  const exiting = new Set<SealedBatch>();
+  // Ids of batches this page took over from storage (their entries were logged by another page).
+  const adopted = new Set<string>();
+  let adoptTimer: Timer | undefined;
+  let online = true;
   let timer: Timer | undefined;
   let timerDueMs = Infinity;
   let waiters: FlushWaiter[] = [];
@@ -168,33 +195,59 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }, delayMs);
   }
 
-  /** Starts batches while they are due and a request slot is free; otherwise arms the timer for when one will be. */
+  /** Starts batches while one is ready and a request slot is free; otherwise arms the timer for when one will be. */
   function pump(): void {
-    while (!stopped && queue.size > 0 && inFlight.size < options.maxConcurrentRequests) {
+    while (!stopped && online && inFlight.size < options.maxConcurrentRequests) {
       // While the breaker is not closed, only the batch already probing goes out.
       if (inFlight.size > 0 && breaker.state(Date.now()) !== 'closed') return;
-      const ageMs = Date.now() - queue.peekTimestamp()!.ms;
-      const due =
-        queue.size >= options.maxBatchEntries ||
-        queue.bytes >= options.maxBatchBytes ||
-        ageMs >= options.flushIntervalMs ||
-        waiters.length > 0 ||
-        closing !== undefined;
-      if (!due) {
-        schedule(options.flushIntervalMs - ageMs);
-        return;
-      }
-      start(queue.take(options.maxBatchEntries, options.maxBatchBytes));
+      // Batches already sealed (adopted from storage, or sealed at a page exit) are the oldest: first.
+      const next = sealed.shift() ?? sealDue();
+      if (next === undefined) return;
+      start(next);
     }
   }
 
-  function start(batch: Batch): void {
+  /** Seals a batch from the queue if one is due (full, old enough, or awaited); else arms the timer. */
+  function sealDue(): SealedBatch | undefined {
+    if (queue.size === 0) return undefined;
+    const ageMs = Date.now() - queue.peekTimestamp()!.ms;
+    const due =
+      queue.size >= options.maxBatchEntries ||
+      queue.bytes >= options.maxBatchBytes ||
+      ageMs >= options.flushIntervalMs ||
+      waiters.length > 0 ||
+      closing !== undefined;
+    if (!due) {
+      schedule(options.flushIntervalMs - ageMs);
+      return undefined;
+    }
+    return sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes));
+  }
+
+  function start(batch: SealedBatch): void {
     const delivery: Delivery = { batch };
     inFlight.add(delivery);
-    deliver(delivery, batch)
+    const run = async () => {
+      const durability = options.durability;
+      if (durability === undefined) return deliver(delivery, batch);
+      const isAdopted = adopted.delete(batch.id);
+      // Hold the batch's lock for its whole delivery: no other tab sends it meanwhile.
+      await durability.withLock(batch.id, async () => {
+        if (isAdopted) {
+          // Another tab may have delivered and deleted it between our listing and our lock.
+          if (!(await durability.has(batch.id))) return;
+          counters.recovered += batch.entries;
+        }
+        // Written before its first send: from here a crash, reload or closed tab loses nothing.
+        if (!batch.stored) batch.stored = await durability.save(batch);
+        await deliver(delivery, batch);
+      });
+      // Not run: another tab holds the lock (it adopted our stored copy) and delivers it.
+    };
+    run()
       .catch((error: unknown) => {
         // Not expected (deliver handles every outcome); never let it become an unhandled rejection.
-        if (!stopped) drop('rejected', delivery.batch.lines.length);
+        if (!stopped) drop('rejected', delivery.batch.entries);
         noteError(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => {
@@ -204,23 +257,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       });
   }
 
-  async function deliver(delivery: Delivery, batch: Batch): Promise<void> {
-    const n = batch.lines.length;
-    const body = encodePushBody(options.streamJson, batch);
+  /** The batch is settled (stored by the server, or dropped for good): forget its stored copy. */
+  function forget(batch: SealedBatch): void {
+    if (batch.stored) void options.durability?.remove(batch.id);
+  }
+
+  async function deliver(delivery: Delivery, batch: SealedBatch): Promise<void> {
+    const n = batch.entries;
     for (let attempt = 1; ; attempt++) {
       if (!(await mayProbe())) return;
       const isProbe = breaker.state(Date.now()) === 'half-open';
       if (isProbe) probe = new Promise<void>((resolve) => (endProbe = resolve));
-      // The same body on every attempt: same timestamps and lines, so Loki merges a resend of a batch it had stored.
-      const result: SendResult = await options.transport.send(body, abort.signal);
+      // The same bytes on every attempt: same timestamps and lines, so Loki merges a resend of a batch it had stored.
+      const result: SendResult = await options.transport.send(batch, abort.signal);
       if (isProbe) finishProbe();
-      if (stopped) return; // close() gave up on this batch and counted it.
+      if (stopped) return; // close() gave up on this batch and counted (or stored) it.
       noteBreaker(breaker.record(result.kind !== 'retryable', Date.now()));
       switch (result.kind) {
         case 'success':
           counters.sent += n;
           counters.batchesSent += 1;
           counters.bytesSent += result.wireBytes;
+          forget(batch);
           emit({ type: 'batch-sent', entries: n, wireBytes: result.wireBytes, status: result.status });
           reportDrops();
           return;
@@ -232,30 +290,35 @@ export function createPipeline(options: PipelineOptions): Pipeline {
             counters.sent += n - refused;
             counters.batchesSent += 1;
           } else counters.batchesFailed += 1;
+          forget(batch);
           emit({ type: 'batch-failed', entries: refused, status: result.status, error: result.error });
           drop(result.reason, refused);
           return;
         }
         case 'too-large': {
           noteError(result.error, result.status);
-          if (n === 1) {
+          const halves = splitBatch(batch);
+          forget(batch);
+          if (halves === undefined) {
             counters.batchesFailed += 1;
             emit({ type: 'batch-failed', entries: 1, status: result.status, error: result.error });
             drop('too_large', 1);
             return;
           }
-          // 413: the halves may fit. They keep their timestamps and order.
-          const half = Math.ceil(n / 2);
-          await deliver(delivery, slice(batch, 0, half));
-          delivery.batch = slice(batch, half, n);
-          settleWaiters();
-          await deliver(delivery, delivery.batch);
+          // 413: the halves may fit. They keep their timestamps and order, and are stored in its place.
+          for (const half of halves) {
+            delivery.batch = half;
+            settleWaiters();
+            if (options.durability !== undefined) half.stored = await options.durability.save(half);
+            await deliver(delivery, half);
+          }
           return;
         }
         case 'retryable': {
           noteError(result.error, result.status);
           if (attempt > options.maxRetries) {
             counters.batchesFailed += 1;
+            forget(batch);
             emit({ type: 'batch-failed', entries: n, ...(result.status === undefined ? {} : { status: result.status }), error: result.error });
             drop('retry_exhausted', n);
             return;
@@ -265,6 +328,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           counters.retries += 1;
           emit({ type: 'retry', attempt, delayMs, error: result.error });
           await sleep(delayMs);
+          // Offline: wait for the connection instead of burning attempts.
+          while (!online && !stopped) await sleep(options.retryMaxMs);
         }
       }
     }
@@ -315,8 +380,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** True when nothing logged at or before (ms, sub) is still waiting. */
   function isSettled(ms: number, sub: number): boolean {
     let oldest = queue.peekTimestamp();
-    for (const { batch } of inFlight) {
-      const first = { ms: batch.ms[0]!, sub: batch.sub[0]! };
+    for (const batch of pendingBatches()) {
+      const first = { ms: batch.firstMs, sub: batch.firstSub };
       if (oldest === undefined || first.ms < oldest.ms || (first.ms === oldest.ms && first.sub < oldest.sub)) oldest = first;
     }
     return oldest === undefined || oldest.ms > ms || (oldest.ms === ms && oldest.sub > sub);
@@ -368,41 +433,118 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (closing !== undefined) return closing;
       closing = (async () => {
         await flush(options.closeTimeoutMs);
+        const durability = options.durability;
+        // Browsers: what is left goes to storage for the next page of the origin instead of being dropped.
+        const left = [...pendingBatches()];
+        while (queue.size > 0) left.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes)));
         stopped = true;
         if (timer !== undefined) clearTimeout(timer);
         timer = undefined;
-        for (const { batch } of inFlight) drop('closed', batch.lines.length);
-        inFlight.clear();
-        drop('closed', queue.clear());
+        if (adoptTimer !== undefined) clearTimeout(adoptTimer);
         abort.abort();
         for (const s of [...sleeps]) s.wake();
         finishProbe();
+        inFlight.clear();
+        sealed.length = 0;
+        exiting.clear();
+        for (const batch of left) {
+          if (durability !== undefined && (batch.stored || (batch.stored = await durability.save(batch)))) counters.persisted += batch.entries;
+          else drop('closed', batch.entries);
+        }
         settleWaiters();
       })();
       return closing;
     },
 
+    pageExit() {
+      if (stopped) return;
+      // Seal everything, in batches that fit the keepalive budget.
+      const exitBytes = Math.min(options.maxBatchBytes, options.maxExitBatchBytes ?? options.maxBatchBytes);
+      while (queue.size > 0) sealed.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, exitBytes)));
+      const durability = options.durability;
+      for (const batch of sealed.splice(0)) {
+        if (durability !== undefined && !batch.stored) void durability.save(batch).then((ok) => (batch.stored ||= ok));
+        const sending = options.sendOnExit?.(batch);
+        if (sending === undefined) {
+          // Did not fit: it stays stored (and queued, should the page live on) for the next page.
+          sealed.push(batch);
+          continue;
+        }
+        exiting.add(batch);
+        void sending.then((acknowledged) => {
+          if (!exiting.delete(batch) || stopped) return;
+          if (acknowledged) {
+            counters.sent += batch.entries;
+            counters.batchesSent += 1;
+            forget(batch);
+            settleWaiters();
+          } else {
+            // Unheard or refused: the page lives on, so deliver it the usual way (the proxy drops a duplicate).
+            sealed.unshift(batch);
+            pump();
+          }
+        });
+      }
+    },
+
+    setOnline(value) {
+      online = value;
+      if (!online) return;
+      // Back online: end the waits and send now rather than at the next backoff step.
+      for (const s of [...sleeps]) s.wake();
+      void adoptStored();
+      pump();
+    },
+
+    adoptStored,
+
+    storageError(error) {
+      counters.storageErrors += 1;
+      noteError(error instanceof Error ? error : new Error(String(error)));
+    },
+
     stats() {
-      let inFlightEntries = 0;
-      for (const { batch } of inFlight) inFlightEntries += batch.lines.length;
+      let waiting = queue.size;
+      for (const batch of pendingBatches()) waiting += batch.entries;
       return {
         ...counters,
         dropped: { ...dropped },
-        queued: queue.size + inFlightEntries,
+        queued: waiting,
         breaker: breaker.state(Date.now()),
         lastError: lastError === undefined ? undefined : { ...lastError },
       };
     },
   };
+
+  /** Sealed batches not yet settled: in flight, waiting for a slot, or sent on a page exit. */
+  function* pendingBatches(): Iterable<SealedBatch> {
+    for (const { batch } of inFlight) yield batch;
+    yield* sealed;
+    yield* exiting;
+  }
+
+  /**
+   * Picks up batches that earlier pages or gone tabs stored for this endpoint, oldest first.
+   * Their lock is taken when each is started, so a batch another live tab is delivering is skipped.
+   */
+  async function adoptStored(): Promise<void> {
+    const durability = options.durability;
+    if (durability === undefined || stopped) return;
+    const known = new Set<string>();
+    for (const batch of pendingBatches()) known.add(batch.id);
+    for (const batch of await durability.list()) {
+      if (known.has(batch.id) || stopped) continue;
+      adopted.add(batch.id);
+      sealed.push(batch);
+    }
+    if (adoptTimer !== undefined) clearTimeout(adoptTimer);
+    // A tab that closes leaves its batches behind: look again from time to time.
+    if (!stopped) adoptTimer = setBackgroundTimeout(() => void adoptStored(), ADOPT_INTERVAL_MS);
+    pump();
+  }
 }
 
 function keepAlive(timer: Timer): void {
   (timer as { ref?: () => void }).ref?.();
 }
 
-function slice(batch: Batch, start: number, end: number): Batch {
-  const lines = batch.lines.slice(start, end);
-  let bytes = 0;
-  for (const line of lines) bytes += line.length;
-  return { ms: batch.ms.slice(start, end), sub: batch.sub.slice(start, end), lines, levels: batch.levels.slice(start, end), bytes };
-}

@@ -17,6 +17,12 @@ export interface LoggerStats {
   batchesFailed: number;
   /** Bytes on the wire (after compression) of acknowledged pushes. */
   bytesSent: number;
+  /** Entries stored by earlier pages or gone tabs that this page delivered (browsers). */
+  recovered: number;
+  /** Entries left in durable storage at close(), for the next page of the origin to send (browsers). */
+  persisted: number;
+  /** Browsers: storage operations that failed (private mode, quota, blocked); the logger works from memory. */
+  storageErrors: number;
   /** Entries waiting now, in the queue or in flight. */
   queued: number;
   /** The circuit breaker: `closed` (sending), `open` (waiting after repeated failures), `half-open` (probing). */

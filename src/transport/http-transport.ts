@@ -11,11 +11,13 @@ export interface HttpTransportOptions {
   timeoutMs: number;
   compression: 'gzip' | 'none';
   fetch: typeof fetch;
+  /** Every answer's `Date` header with when the request went out and came back: the clock-skew estimate's input. */
+  onServerDate?: (serverDateMs: number, sentAtMs: number, receivedAtMs: number) => void;
 }
 
 export interface Transport {
-  /** One POST of a push body. Never rejects: every outcome is a `SendResult`. */
-  send(body: string, signal?: AbortSignal): Promise<SendResult>;
+  /** One POST of a sealed batch. Never rejects: every outcome is a `SendResult`. */
+  send(batch: { id: string; body: string }, signal?: AbortSignal): Promise<SendResult>;
 }
 
 /** Longest part of an error answer we keep (Loki's 400 lists every rejected entry). */
@@ -31,9 +33,11 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   });
 
   return {
-    async send(text, signal) {
+    async send(batch, signal) {
       try {
-        const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json' };
+        // The batch id lets the proxy drop a batch it already forwarded (a beacon's resend).
+        const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', 'x-cloudlog-batch-id': batch.id };
+        const text = batch.body;
         let body: string | Uint8Array<ArrayBuffer> = text;
         if (options.compression === 'gzip') {
           const zipped = await gzip(text);
@@ -43,8 +47,11 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
           }
         }
         const wireBytes = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
+        const sentAtMs = Date.now();
         const response = await client.post(options.url, { body, headers, ...(signal ? { signal } : {}) });
         const status = response.status;
+        const serverDate = Date.parse(response.headers.get('date') ?? '');
+        if (!Number.isNaN(serverDate)) options.onServerDate?.(serverDate, sentAtMs, Date.now());
         const verdict = classifyStatus(status);
         // Read the answer either way: it frees the connection for reuse (undici) and holds Loki's reason.
         const answer = (await response.text().catch(() => '')).slice(0, MAX_ERROR_BODY);

@@ -10,10 +10,12 @@ export type DropReason =
   | 'server_dropped'
   /** Retries gave up (only with a finite `maxRetries`). */
   | 'retry_exhausted'
-  /** Logged after `close()`, or still waiting when `close()` reached its deadline. */
-  | 'closed';
+  /** Logged after `close()`, or still waiting when `close()` reached its deadline (and not storable). */
+  | 'closed'
+  /** Browsers: another page's stored batch evicted to keep storage within its bounds. */
+  | 'storage_full';
 
-export const DROP_REASONS: readonly DropReason[] = ['queue_overflow', 'rejected', 'too_large', 'server_dropped', 'retry_exhausted', 'closed'];
+export const DROP_REASONS: readonly DropReason[] = ['queue_overflow', 'rejected', 'too_large', 'server_dropped', 'retry_exhausted', 'closed', 'storage_full'];
 
 /** What one push attempt came to. Decided in one place: `classifyStatus`. */
 export type SendResult =

@@ -11,8 +11,8 @@ type Push = { streams: { stream: Record<string, string>; values: [string, string
 function scriptedTransport(answer: (push: Push, call: number) => SendResult | Promise<SendResult>) {
   const bodies: Push[] = [];
   const transport: Transport = {
-    async send(body) {
-      const push = JSON.parse(body) as Push;
+    async send(batch) {
+      const push = JSON.parse(batch.body) as Push;
       bodies.push(push);
       return answer(push, bodies.length);
     },

@@ -1,0 +1,76 @@
+import { encodePushBody } from '../loki/push-body.js';
+import type { Batch } from './entry-queue.js';
+
+/**
+ * A batch taken from the queue and encoded once: from here on it is sent, persisted and resent
+ * as these exact bytes, so a resend carries the same timestamps and lines (Loki merges it) and
+ * the same id (the proxy drops one it already forwarded).
+ */
+export interface SealedBatch {
+  /** Same on every send of this batch: `X-Cloudlog-Batch-Id` header, or `?batch=` on beacons. */
+  readonly id: string;
+  readonly body: string;
+  readonly entries: number;
+  /** The most important level in it: storage evicts batches of low levels first. */
+  readonly maxLevel: number;
+  /** Timestamp of its oldest entry: what flush() compares against. */
+  readonly firstMs: number;
+  readonly firstSub: number;
+  /** Written to durable storage (browsers); it must then be removed once settled. */
+  stored: boolean;
+}
+
+export function sealBatch(streamJson: string, batch: Batch): SealedBatch {
+  let maxLevel = 0;
+  for (const level of batch.levels) if (level > maxLevel) maxLevel = level;
+  return {
+    id: newBatchId(),
+    body: encodePushBody(streamJson, batch),
+    entries: batch.lines.length,
+    maxLevel,
+    firstMs: batch.ms[0]!,
+    firstSub: batch.sub[0]!,
+    stored: false,
+  };
+}
+
+type Push = { streams: { stream: Record<string, string>; values: [string, string][] }[] };
+
+/**
+ * Halves of a batch answered 413, in order, each with its own id. Works on the body, so a batch
+ * adopted from storage (which has no entry columns) splits the same way. Undefined for one entry.
+ */
+export function splitBatch(batch: SealedBatch): [SealedBatch, SealedBatch] | undefined {
+  if (batch.entries < 2) return undefined;
+  const push = JSON.parse(batch.body) as Push;
+  const all = push.streams.flatMap((s) => s.values.map((value) => ({ stream: s.stream, value })));
+  const half = Math.ceil(all.length / 2);
+  const part = (items: typeof all): SealedBatch => {
+    const streams: Push['streams'] = [];
+    for (const { stream, value } of items) {
+      const last = streams[streams.length - 1];
+      if (last !== undefined && last.stream === stream) last.values.push(value);
+      else streams.push({ stream, values: [value] });
+    }
+    const first = BigInt(items[0]!.value[0]);
+    return {
+      id: newBatchId(),
+      body: JSON.stringify({ streams }),
+      entries: items.length,
+      maxLevel: batch.maxLevel,
+      firstMs: Number(first / 1_000_000n),
+      firstSub: Number(first % 1_000_000n),
+      stored: false,
+    };
+  };
+  return [part(all.slice(0, half)), part(all.slice(half))];
+}
+
+/** 128 random bits, base64url: 22 characters of `[A-Za-z0-9_-]`. */
+export function newBatchId(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
