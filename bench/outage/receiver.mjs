@@ -173,6 +173,7 @@ function parseBody(req, body) {
 function emptyState() {
   return {
     keys: new Set(),
+    userIds: [], // of stored scenario entries, to show which stretch of the outage survived
     scenario: 0, // distinct stored entries that are the scenario's log line
     other: 0, // distinct stored entries that are not (e.g. cloudlog's drop notice)
     otherLines: [],
@@ -192,6 +193,21 @@ function emptyState() {
     recoveredAt: undefined,
     downSince: undefined,
   };
+}
+
+/** Contiguous runs of the stored userIds: [[from, to], …], at most 6 (then the count of the rest). */
+function runs(ids) {
+  const sorted = Int32Array.from(ids).sort();
+  const out = [];
+  let more = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] <= sorted[j] + 1) j++;
+    if (out.length < 6) out.push([sorted[i], sorted[j]]);
+    else more += 1;
+    i = j + 1;
+  }
+  return more > 0 ? [...out, `+${more} more runs`] : out;
 }
 
 /**
@@ -234,7 +250,11 @@ export async function startReceiver({ down = '503', marker = 'user clicked butto
             const key = `${sk}\n${BigInt(v[0]).toString()}\n${line}`;
             if (state.keys.has(key)) continue;
             state.keys.add(key);
-            if (line.includes(marker)) state.scenario += 1;
+            if (line.includes(marker)) {
+              state.scenario += 1;
+              const id = /"userId":(\d+)/.exec(line);
+              if (id) state.userIds.push(Number(id[1]));
+            }
             else {
               state.other += 1;
               if (state.otherLines.length < 5) state.otherLines.push(line.slice(0, 300));
@@ -301,8 +321,8 @@ export async function startReceiver({ down = '503', marker = 'user clicked butto
       await takeDown();
     },
     async stats() {
-      const { keys, ...rest } = state;
-      return { ...rest, distinct: keys.size, up: isUp };
+      const { keys, userIds, ...rest } = state;
+      return { ...rest, distinct: keys.size, up: isUp, userIdRuns: runs(userIds) };
     },
     close: unlisten,
   };

@@ -34,7 +34,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setup() {
   if (library === 'cloudlog') {
-    const { createLogger } = await import('../../dist/index.js');
+    // outage.mjs passes a copy of dist/index.js taken when it started, so that every cloudlog row of
+    // one run measures the same build even if dist/ is rebuilt meanwhile.
+    const { createLogger } = await import(process.env.CLOUDLOG_DIST ?? '../../dist/index.js');
     const log = createLogger({ url: `${host}/loki/api/v1/push`, labels: LABELS, ...extra });
     return {
       info: (msg, fields) => log.info(msg, fields),
@@ -80,6 +82,19 @@ async function setup() {
     return {
       info: (msg, fields) => logger.info(fields, msg),
       pending: () => null,
+      stats: () => ({}),
+    };
+  }
+  if (library === 'none') {
+    // The control row: the same calls and field objects, kept reachable one at a time so that they
+    // are really allocated, and no logger. Its "peak heap" is the harness's own floor (young-generation
+    // garbage between scavenges), to read the other rows against.
+    let last;
+    return {
+      info: (msg, fields) => {
+        last = [msg, fields];
+      },
+      pending: () => (last === undefined ? 0 : 0),
       stats: () => ({}),
     };
   }
@@ -143,12 +158,16 @@ process.on('message', async (m) => {
     clearInterval(sampler);
     const h = process.memoryUsage().heapUsed;
     if (h > peak) peak = h;
+    // What is still held once delivery is over (a leak check), garbage collected away.
+    globalThis.gc();
+    const retainedAfterDrain = process.memoryUsage().heapUsed - baseline;
     await send({
       type: 'result',
       baseline,
       peak: peak - baseline,
       peakOutage: peakOutage - baseline,
       retainedAtRecovery,
+      retainedAfterDrain,
       pending: lib.pending(),
       stats: lib.stats(),
       stderrLines,

@@ -98,8 +98,9 @@ export function createLogger(options: LoggerOptions): Logger {
     onEvent: resolved.onEvent,
     durability,
     sendOnExit: browser ? (batch) => sendOnExit(resolved.url, batch, resolved.fetch) : undefined,
-    // Room for a few loggers' exit batches in the page's shared keepalive budget.
-    maxExitBatchBytes: KEEPALIVE_MAX_BYTES / 2,
+    // Two exit batches fit the page's shared keepalive budget, JSON escaping included.
+    maxExitBatchBytes: KEEPALIVE_MAX_BYTES * 0.4,
+    clock,
   });
   pipelineRef = pipeline;
 

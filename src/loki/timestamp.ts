@@ -38,6 +38,16 @@ export function nextTimestamp(nowMs: number, out: Timestamp): void {
   out.sub = lastSub;
 }
 
+/**
+ * Lets the next timestamp go back to the present: after a clock correction (a browser clock
+ * found to be hours ahead) counting on from the wrong time would keep every entry in the
+ * future, where Loki refuses it. Entries stamped before the correction lie in the past of the
+ * corrected clock, so the ones after it cannot collide with them.
+ */
+export function resetTimestampClock(): void {
+  lastMs = 0;
+}
+
 /** The Loki wire form: nanoseconds as a decimal string, no float math. */
 export function formatNanoseconds(ms: number, sub: number): string {
   const s = String(sub);

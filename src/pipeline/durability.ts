@@ -13,6 +13,12 @@ export interface Durability {
   withLock(id: string, work: () => Promise<void>): Promise<boolean>;
   /** Writes the batch before its first send. False when it could not be stored (counted). */
   save(batch: SealedBatch): Promise<boolean>;
+  /**
+   * Writes batches as the page goes away: one write issued at once, with no read before it — a
+   * page being unloaded runs no further tasks, so anything awaited first would never be written.
+   * Bounds are enforced by the next write of a live page.
+   */
+  saveOnExit(batches: SealedBatch[]): void;
   /** Whether the batch is still stored (another tab may have delivered it). */
   has(id: string): Promise<boolean>;
   /** Deletes a settled batch. */

@@ -7,7 +7,7 @@ import { backoffDelayMs } from './backoff.js';
 import { createBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import type { Durability } from './durability.js';
 import { EntryQueue } from './entry-queue.js';
-import { sealBatch, splitBatch, type SealedBatch } from './sealed-batch.js';
+import { restampBatch, sealBatch, splitBatch, type SealedBatch } from './sealed-batch.js';
 import type { LoggerEvent } from './events.js';
 import type { LoggerStats } from './stats.js';
 
@@ -37,6 +37,8 @@ export interface PipelineOptions {
   sendOnExit?: ((batch: SealedBatch) => Promise<boolean> | undefined) | undefined;
   /** Largest batch sealed for an exit send (the keepalive budget). */
   maxExitBatchBytes?: number;
+  /** The estimated offset to the server's clock, which timestamps entries (platform/clock-offset.ts). */
+  clock?: { ms: number } | undefined;
 }
 
 /**
@@ -83,6 +85,8 @@ type Timer = ReturnType<typeof setTimeout>;
 
 const WARN = 40;
 const ADOPT_INTERVAL_MS = 10_000;
+/** Loki's `creation_grace_period`: entries up to 10 min ahead are accepted. */
+const RESTAMP_MIN_MS = 10 * 60_000;
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const queue = new EntryQueue();
@@ -106,6 +110,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const exiting = new Set<SealedBatch>();
   // Ids of batches this page took over from storage (their entries were logged by another page).
   const adopted = new Set<string>();
+  const restampedIds = new Set<string>();
+  // Write-ahead saves in progress, by batch id: a batch is not sent before its save settles.
+  const saving = new Map<string, Promise<void>>();
   let adoptTimer: Timer | undefined;
   let online = true;
   let timer: Timer | undefined;
@@ -169,7 +176,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     unreported = {};
     unreportedTotal = 0;
     const at: Timestamp = { ms: 0, sub: 0 };
-    nextTimestamp(Date.now(), at);
+    nextTimestamp(Date.now() + (options.clock?.ms ?? 0), at);
     // Past the bound by this one entry rather than shedding a real one to make room for it.
     queue.push(at.ms, at.sub, line, WARN);
     counters.enqueued += 1;
@@ -197,6 +204,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** Starts batches while one is ready and a request slot is free; otherwise arms the timer for when one will be. */
   function pump(): void {
+    if (options.durability !== undefined && !stopped) {
+      // Browsers: a due batch is sealed and written ahead at once, not when a request slot frees
+      // up, so a slow or down endpoint never leaves more than a batch's worth only in memory.
+      for (let batch = sealDue(); batch !== undefined; batch = sealDue()) {
+        sealed.push(batch);
+        writeAhead(batch);
+      }
+      boundSealed();
+    }
     while (!stopped && online && inFlight.size < options.maxConcurrentRequests) {
       // While the breaker is not closed, only the batch already probing goes out.
       if (inFlight.size > 0 && breaker.state(Date.now()) !== 'closed') return;
@@ -210,7 +226,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** Seals a batch from the queue if one is due (full, old enough, or awaited); else arms the timer. */
   function sealDue(): SealedBatch | undefined {
     if (queue.size === 0) return undefined;
-    const ageMs = Date.now() - queue.peekTimestamp()!.ms;
+    // Timestamps are on the server's clock (see clock-offset.ts): measure their age on it too.
+    const ageMs = Date.now() + (options.clock?.ms ?? 0) - queue.peekTimestamp()!.ms;
     const due =
       queue.size >= options.maxBatchEntries ||
       queue.bytes >= options.maxBatchBytes ||
@@ -218,10 +235,49 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       waiters.length > 0 ||
       closing !== undefined;
     if (!due) {
-      schedule(options.flushIntervalMs - ageMs);
+      // Never longer than the interval, whatever the clocks did meanwhile.
+      schedule(Math.min(options.flushIntervalMs, options.flushIntervalMs - ageMs));
       return undefined;
     }
-    return sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes));
+    return sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes), options.clock?.ms);
+  }
+
+  function writeAhead(batch: SealedBatch): void {
+    const durability = options.durability;
+    if (durability === undefined || batch.stored || saving.has(batch.id)) return;
+    saving.set(
+      batch.id,
+      durability.save(batch).then((ok) => {
+        batch.stored ||= ok;
+        saving.delete(batch.id);
+      }),
+    );
+  }
+
+  /**
+   * Browsers: sealed batches waiting in memory count against the queue's bounds. Over them, the
+   * least important, oldest stored batch leaves memory — it stays in storage, and adoptStored()
+   * brings it back when its turn comes; one that could not be stored is dropped and counted.
+   */
+  function boundSealed(): void {
+    let entries = queue.size;
+    let bytes = queue.bytes;
+    for (const batch of sealed) {
+      entries += batch.entries;
+      bytes += batch.body.length;
+    }
+    while (entries > options.maxQueueEntries || bytes > options.maxQueueBytes) {
+      let victim: SealedBatch | undefined;
+      for (const batch of sealed) {
+        if (saving.has(batch.id)) continue;
+        if (victim === undefined || batch.maxLevel < victim.maxLevel) victim = batch;
+      }
+      if (victim === undefined) return;
+      sealed.splice(sealed.indexOf(victim), 1);
+      entries -= victim.entries;
+      bytes -= victim.body.length;
+      if (!victim.stored) drop('queue_overflow', victim.entries);
+    }
   }
 
   function start(batch: SealedBatch): void {
@@ -233,11 +289,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const isAdopted = adopted.delete(batch.id);
       // Hold the batch's lock for its whole delivery: no other tab sends it meanwhile.
       await durability.withLock(batch.id, async () => {
-        if (isAdopted) {
-          // Another tab may have delivered and deleted it between our listing and our lock.
-          if (!(await durability.has(batch.id))) return;
-          counters.recovered += batch.entries;
-        }
+        await saving.get(batch.id);
+        // Once stored, another tab may have adopted, delivered and deleted it before our lock.
+        if (batch.stored && !(await durability.has(batch.id))) return;
+        if (isAdopted) counters.recovered += batch.entries;
         // Written before its first send: from here a crash, reload or closed tab loses nothing.
         if (!batch.stored) batch.stored = await durability.save(batch);
         await deliver(delivery, batch);
@@ -286,6 +341,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           noteError(result.error, result.status);
           // 400 means partly stored: the valid entries were written (brief §3). Never resent.
           const refused = result.status === 400 ? countRejectedEntries(result.answer, n) : n;
+          const restamped = result.status === 400 ? restampForClock(batch, result.answer) : undefined;
+          if (restamped !== undefined) {
+            // Refused whole for a clock we have since corrected: send it again on the server's time.
+            forget(batch);
+            delivery.batch = restamped;
+            if (options.durability !== undefined) restamped.stored = await options.durability.save(restamped);
+            return deliver(delivery, restamped);
+          }
           if (refused < n) {
             counters.sent += n - refused;
             counters.batchesSent += 1;
@@ -333,6 +396,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
       }
     }
+  }
+
+  /**
+   * A batch stamped by a wrong clock (entries logged before the first answer told us the
+   * server's time) is refused as "too new"/"too old". When the offset learnt since it was sealed
+   * is past Loki's grace (10 min), every entry of it was outside the window — nothing was stored,
+   * whatever count Loki's message suggests — so its entries are re-stamped on the server's time
+   * and sent once more (a re-stamped batch is not re-stamped again).
+   */
+  function restampForClock(batch: SealedBatch, answer: string): SealedBatch | undefined {
+    const deltaMs = (options.clock?.ms ?? 0) - (batch.clockMs ?? 0);
+    if (Math.abs(deltaMs) < RESTAMP_MIN_MS || restampedIds.has(batch.id) || !/timestamp too (new|old)/.test(answer)) return undefined;
+    const restamped = restampBatch({ ...batch, clockMs: batch.clockMs ?? 0 }, deltaMs);
+    restampedIds.add(restamped.id);
+    return restamped;
   }
 
   /**
@@ -421,7 +499,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         return;
       }
       push(ms, sub, line, level);
-      if (inFlight.size >= options.maxConcurrentRequests) return; // pump() runs when a batch settles.
+      // Node: pump() runs when a batch settles. Browsers seal due batches even while all slots are busy.
+      if (inFlight.size >= options.maxConcurrentRequests && options.durability === undefined) return;
       if (queue.size >= options.maxBatchEntries || queue.bytes >= options.maxBatchBytes) schedule(0);
       else if (timer === undefined) schedule(options.flushIntervalMs);
     },
@@ -436,7 +515,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const durability = options.durability;
         // Browsers: what is left goes to storage for the next page of the origin instead of being dropped.
         const left = [...pendingBatches()];
-        while (queue.size > 0) left.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes)));
+        while (queue.size > 0) left.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes), options.clock?.ms));
         stopped = true;
         if (timer !== undefined) clearTimeout(timer);
         timer = undefined;
@@ -460,10 +539,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (stopped) return;
       // Seal everything, in batches that fit the keepalive budget.
       const exitBytes = Math.min(options.maxBatchBytes, options.maxExitBatchBytes ?? options.maxBatchBytes);
-      while (queue.size > 0) sealed.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, exitBytes)));
-      const durability = options.durability;
+      while (queue.size > 0) sealed.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, exitBytes), options.clock?.ms));
+      options.durability?.saveOnExit(sealed.filter((batch) => !batch.stored));
       for (const batch of sealed.splice(0)) {
-        if (durability !== undefined && !batch.stored) void durability.save(batch).then((ok) => (batch.stored ||= ok));
         const sending = options.sendOnExit?.(batch);
         if (sending === undefined) {
           // Did not fit: it stays stored (and queued, should the page live on) for the next page.

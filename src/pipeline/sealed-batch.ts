@@ -18,9 +18,11 @@ export interface SealedBatch {
   readonly firstSub: number;
   /** Written to durable storage (browsers); it must then be removed once settled. */
   stored: boolean;
+  /** The clock offset in effect when it was sealed (platform/clock-offset.ts); 0 when unknown. */
+  clockMs?: number;
 }
 
-export function sealBatch(streamJson: string, batch: Batch): SealedBatch {
+export function sealBatch(streamJson: string, batch: Batch, clockMs = 0): SealedBatch {
   let maxLevel = 0;
   for (const level of batch.levels) if (level > maxLevel) maxLevel = level;
   return {
@@ -31,6 +33,7 @@ export function sealBatch(streamJson: string, batch: Batch): SealedBatch {
     firstMs: batch.ms[0]!,
     firstSub: batch.sub[0]!,
     stored: false,
+    clockMs,
   };
 }
 
@@ -64,6 +67,27 @@ export function splitBatch(batch: SealedBatch): [SealedBatch, SealedBatch] | und
     };
   };
   return [part(all.slice(0, half)), part(all.slice(half))];
+}
+
+/**
+ * The batch with every timestamp moved by `deltaMs`, under a new id: for a batch Loki refused
+ * whole because the clock that stamped it was wrong (nothing of it was stored, so this cannot
+ * duplicate anything). Relative order and spacing are kept.
+ */
+export function restampBatch(batch: SealedBatch & { clockMs: number }, deltaMs: number): SealedBatch {
+  const push = JSON.parse(batch.body) as Push;
+  const delta = BigInt(Math.round(deltaMs)) * 1_000_000n;
+  for (const stream of push.streams) for (const value of stream.values) value[0] = String(BigInt(value[0]) + delta);
+  const first = BigInt(batch.firstMs) * 1_000_000n + BigInt(batch.firstSub) + delta;
+  return {
+    ...batch,
+    id: newBatchId(),
+    body: JSON.stringify(push),
+    firstMs: Number(first / 1_000_000n),
+    firstSub: Number(first % 1_000_000n),
+    stored: false,
+    clockMs: batch.clockMs + deltaMs,
+  };
 }
 
 /** 128 random bits, base64url: 22 characters of `[A-Za-z0-9_-]`. */

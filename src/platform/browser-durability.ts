@@ -1,4 +1,4 @@
-import { createStore, del, get, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { Durability } from '../pipeline/durability.js';
 import type { SealedBatch } from '../pipeline/sealed-batch.js';
 
@@ -85,13 +85,34 @@ export function createBrowserDurability(options: BrowserDurabilityOptions): Dura
 
     save(batch) {
       return attempt(async (s) => {
-        const key: Key = [options.endpoint, batch.firstMs, batch.firstSub, batch.id, batch.maxLevel, batch.entries, batch.body.length];
+        const key = keyOf(batch);
         if (!(await makeRoom(s, key))) return false;
-        const value: StoredValue = { id: batch.id, body: batch.body, entries: batch.entries, maxLevel: batch.maxLevel, firstMs: batch.firstMs, firstSub: batch.firstSub };
-        await set(key, value, s);
+        await set(key, valueOf(batch), s);
         known.set(batch.id, key);
         return true;
       }, false);
+    },
+
+    saveOnExit(batches) {
+      if (batches.length === 0 || failures >= 3) return;
+      const pairs = batches.map((batch): [Key, StoredValue] => [keyOf(batch), valueOf(batch)]);
+      try {
+        db()('readwrite', (objectStore) => {
+          for (const [key, value] of pairs) objectStore.put(value, key);
+          // Commit now: a transaction left to auto-commit waits for its requests' success events,
+          // which a page being unloaded never runs, and Chromium then aborts it.
+          objectStore.transaction.commit?.();
+          return promisifyRequest(objectStore.transaction);
+        }).then(
+          () => {
+            for (const [key] of pairs) known.set(key[3], key);
+            for (const batch of batches) batch.stored = true;
+          },
+          (error: unknown) => options.onError(error),
+        );
+      } catch (error) {
+        options.onError(error);
+      }
     },
 
     async has(id) {
@@ -123,6 +144,14 @@ export function createBrowserDurability(options: BrowserDurabilityOptions): Dura
       }, []);
     },
   };
+
+  function keyOf(batch: SealedBatch): Key {
+    return [options.endpoint, batch.firstMs, batch.firstSub, batch.id, batch.maxLevel, batch.entries, batch.body.length];
+  }
+
+  function valueOf(batch: SealedBatch): StoredValue {
+    return { id: batch.id, body: batch.body, entries: batch.entries, maxLevel: batch.maxLevel, firstMs: batch.firstMs, firstSub: batch.firstSub };
+  }
 
   /**
    * Keeps the origin's stored batches within bounds: evicts the least important, then the

@@ -1,3 +1,5 @@
+import { resetTimestampClock } from '../loki/timestamp.js';
+
 /**
  * Browser clocks are wrong by minutes or hours, and Loki refuses entries more than 10 minutes
  * in the future or out of the stream's window. The offset to the server's clock is estimated
@@ -15,5 +17,8 @@ export interface ClockOffset {
 export function observeServerDate(offset: ClockOffset, serverDateMs: number, sentAtMs: number, receivedAtMs: number): void {
   // The Date header truncates to the second: its true instant is on average half a second later.
   const estimate = serverDateMs + 500 - (sentAtMs + receivedAtMs) / 2;
-  offset.ms = Math.abs(estimate) < MIN_OFFSET_MS ? 0 : Math.round(estimate);
+  const next = Math.abs(estimate) < MIN_OFFSET_MS ? 0 : Math.round(estimate);
+  // A correction backwards must take effect now, not once the wrong clock is caught up with.
+  if (next < offset.ms - MIN_OFFSET_MS) resetTimestampClock();
+  offset.ms = next;
 }
