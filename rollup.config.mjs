@@ -3,10 +3,17 @@
 //   dist/index.cjs         CommonJS for require() (ky is ESM-only, so it is bundled in)
 //   dist/cloudlog.min.js   minified IIFE for <script>: window.cloudlog.createLogger
 //   dist/index.d.ts / .d.cts  bundled type declarations for each module format
+// and cloudlog-proxy from src/proxy/ (Node and edge runtimes; never in the SDK's bundles):
+//   dist/proxy.js / proxy.cjs / proxy.d.ts / proxy.d.cts   `cloudlog/proxy`
+//   dist/proxy-cli.js      the `cloudlog-proxy` bin (ESM, node: built-ins external)
+import { chmod } from 'node:fs/promises';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+
+/** The bin must be executable where it is run straight from dist/ (npm sets the bit on install). */
+const executable = () => ({ name: 'executable', writeBundle: (options) => chmod(options.file, 0o755) });
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
 
@@ -38,6 +45,31 @@ export default [
     output: [
       { file: 'dist/index.d.ts', format: 'es' },
       { file: 'dist/index.d.cts', format: 'es' },
+    ],
+  },
+  {
+    input: 'src/proxy/index.ts',
+    external: ['ky'],
+    plugins: [ts()],
+    output: { file: 'dist/proxy.js', format: 'es' },
+  },
+  {
+    input: 'src/proxy/index.ts',
+    plugins: [nodeResolve({ browser: false }), ts()],
+    output: { file: 'dist/proxy.cjs', format: 'cjs', exports: 'named' },
+  },
+  {
+    input: 'src/proxy/node/cli.ts',
+    external: ['ky', /^node:/],
+    plugins: [ts(), executable()],
+    output: { file: 'dist/proxy-cli.js', format: 'es', banner: '#!/usr/bin/env node' },
+  },
+  {
+    input: 'src/proxy/index.ts',
+    plugins: [dts()],
+    output: [
+      { file: 'dist/proxy.d.ts', format: 'es' },
+      { file: 'dist/proxy.d.cts', format: 'es' },
     ],
   },
 ];

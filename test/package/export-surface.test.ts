@@ -15,6 +15,9 @@ const require = createRequire(import.meta.url);
 /** Runtime exports, sorted. Types (Logger, LoggerOptions, …) have no runtime presence; they are checked in package.test.ts. */
 const EXPECTED = ['CloudlogError', 'ConfigError', 'HttpError', 'createLogger'];
 
+/** `cloudlog/proxy` (dist/proxy.js, dist/proxy.cjs). Its types (ProxyOptions, ProxyHandler, …) have no runtime presence. */
+const EXPECTED_PROXY = ['CloudlogError', 'ConfigError', 'PROXY_DEFAULTS', 'createLocalSink', 'createProxyHandler', 'toNodeListener'];
+
 beforeAll(() => {
   for (const file of ['index.js', 'index.cjs', 'cloudlog.min.js']) {
     if (!existsSync(dist + file)) throw new Error(`dist/${file} is missing: run \`npm run build\` before the package tests.`);
@@ -48,5 +51,40 @@ describe('export surface', () => {
     const cloudlog = sandbox.cloudlog as Record<string, unknown>;
     expect(Object.keys(cloudlog).sort()).toEqual(EXPECTED);
     expect(typeof cloudlog.createLogger).toBe('function');
+  });
+});
+
+describe('export surface of cloudlog/proxy', () => {
+  beforeAll(() => {
+    for (const file of ['proxy.js', 'proxy.cjs', 'proxy.d.ts', 'proxy-cli.js']) {
+      if (!existsSync(dist + file)) throw new Error(`dist/${file} is missing: run \`npm run build\` before the package tests.`);
+    }
+  });
+
+  it('ESM dist/proxy.js', async () => {
+    const esm = (await import(pathToFileURL(dist + 'proxy.js').href)) as Record<string, unknown>;
+    expect(Object.keys(esm).sort()).toEqual(EXPECTED_PROXY);
+  });
+
+  it('CJS dist/proxy.cjs', () => {
+    const cjs = require(dist + 'proxy.cjs') as Record<string, unknown>;
+    expect(Object.keys(cjs).sort()).toEqual(EXPECTED_PROXY);
+  });
+
+  it('the proxy imports no Node module, so it loads in Workers and edge runtimes', () => {
+    for (const file of ['proxy.js', 'proxy.cjs']) expect(readFileSync(dist + file, 'utf8')).not.toMatch(/(from |require\(|import\()\s*['"](node:)?(http|fs|zlib|net|util|path|process)['"/]/);
+  });
+
+  it('no proxy code reaches the SDK bundles', () => {
+    for (const file of ['index.js', 'index.cjs', 'cloudlog.min.js']) {
+      const text = readFileSync(dist + file, 'utf8');
+      // The metric names are strings: they survive minification, and only the proxy has them.
+      expect(text).not.toContain('cloudlog_proxy_');
+      expect(text).not.toMatch(/['"]node:/);
+    }
+  });
+
+  it('the bin dist/proxy-cli.js is an executable Node script', () => {
+    expect(readFileSync(dist + 'proxy-cli.js', 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });
