@@ -24,9 +24,12 @@ export interface LoggerOptions {
   maxBatchBytes?: number;
   /** A batch is sent at the latest this long after its first entry was logged. @default 1000 */
   flushIntervalMs?: number;
-  /** Entries waiting in memory, at most. Beyond it entries are dropped and counted. @default 20000 */
+  /**
+   * Entries held in memory (waiting or being sent), at most. Beyond it the least important are
+   * dropped and counted (trace/debug/info before warn/error/fatal). @default 20000
+   */
   maxQueueEntries?: number;
-  /** Bytes of lines waiting in memory, at most. @default 8388608 */
+  /** Bytes of lines held in memory, at most; both bounds apply — raise both for a longer outage. @default 8388608 */
   maxQueueBytes?: number;
   /** Longer lines are truncated with a visible marker (Loki 3 rejects lines over 256 KB). @default 256000 */
   maxLineBytes?: number;

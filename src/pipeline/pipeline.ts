@@ -104,6 +104,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let lastMs = 0;
   let lastSub = 0;
   const inFlight = new Set<Delivery>();
+  // Entries and bytes of the batches in flight: they count against the queue's bounds.
+  const held = { entries: 0, bytes: 0 };
   // Sealed batches waiting for a request slot: adopted from storage, or sealed at a page exit.
   const sealed: SealedBatch[] = [];
   // Batches sent by keepalive/beacon as the page went away, awaiting the answer the page may still hear.
@@ -162,8 +164,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     counters.enqueued += 1;
     lastMs = ms;
     lastSub = sub;
-    // Over a bound: shed the least important entries first (trace … info before warn … fatal).
-    while (queue.size > options.maxQueueEntries || queue.bytes > options.maxQueueBytes) {
+    // Over a bound — entries being sent count too: they are held in memory as well — shed the
+    // least important entries first (trace … info before warn … fatal).
+    while (queue.size + held.entries > options.maxQueueEntries || queue.bytes + held.bytes > options.maxQueueBytes) {
       if (queue.shedOne() === undefined) break;
       drop('queue_overflow', 1);
     }
@@ -260,8 +263,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * brings it back when its turn comes; one that could not be stored is dropped and counted.
    */
   function boundSealed(): void {
-    let entries = queue.size;
-    let bytes = queue.bytes;
+    let entries = queue.size + held.entries;
+    let bytes = queue.bytes + held.bytes;
     for (const batch of sealed) {
       entries += batch.entries;
       bytes += batch.body.length;
@@ -283,6 +286,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   function start(batch: SealedBatch): void {
     const delivery: Delivery = { batch };
     inFlight.add(delivery);
+    held.entries += batch.entries;
+    held.bytes += batch.body.length;
     const run = async () => {
       const durability = options.durability;
       if (durability === undefined) return deliver(delivery, batch);
@@ -307,6 +312,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       })
       .finally(() => {
         inFlight.delete(delivery);
+        held.entries -= batch.entries;
+        held.bytes -= batch.body.length;
         settleWaiters();
         pump();
       });
@@ -524,6 +531,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         for (const s of [...sleeps]) s.wake();
         finishProbe();
         inFlight.clear();
+        held.entries = 0;
+        held.bytes = 0;
         sealed.length = 0;
         exiting.clear();
         for (const batch of left) {
