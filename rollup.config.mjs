@@ -15,6 +15,12 @@ import { dts } from 'rollup-plugin-dts';
 /** The bin must be executable where it is run straight from dist/ (npm sets the bit on install). */
 const executable = () => ({ name: 'executable', writeBundle: (options) => chmod(options.file, 0o755) });
 
+/** The script-tag bundle runs in browsers only: src/platform/build-target.ts says so, and Node-only code drops out. */
+const browserBundle = () => ({
+  name: 'browser-bundle',
+  transform: (code, id) => (id.endsWith('/src/platform/build-target.ts') ? 'export const BROWSER_BUNDLE = true;' : null),
+});
+
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
 
 export default [
@@ -31,7 +37,7 @@ export default [
   },
   {
     input: 'src/index.ts',
-    plugins: [nodeResolve({ browser: true }), ts()],
+    plugins: [browserBundle(), nodeResolve({ browser: true }), ts()],
     output: {
       file: 'dist/cloudlog.min.js',
       format: 'iife',

@@ -6,6 +6,7 @@ import { nextTimestamp, type Timestamp } from '../loki/timestamp.js';
 import type { LoggerOptions } from '../options/types.js';
 import { resolveOptions, type ResolvedOptions } from '../options/resolve-options.js';
 import { createBrowserDurability } from '../platform/browser-durability.js';
+import { BROWSER_BUNDLE } from '../platform/build-target.js';
 import { observeServerDate, type ClockOffset } from '../platform/clock-offset.js';
 import { sendOnExit } from '../platform/exit-sender.js';
 import { KEEPALIVE_MAX_BYTES } from '../platform/keepalive-budget.js';
@@ -56,7 +57,7 @@ const now: Timestamp = { ms: 0, sub: 0 };
 export function createLogger(options: LoggerOptions): Logger {
   const resolved = resolveOptions(options);
   const clock: ClockOffset = { ms: 0 };
-  const browser = isBrowserLike();
+  const browser = BROWSER_BUNDLE || isBrowserLike();
   // Storage callbacks reach the pipeline created below.
   let pipelineRef: Pipeline | undefined;
   const durability =
@@ -111,7 +112,7 @@ export function createLogger(options: LoggerOptions): Logger {
     if (!isOnline()) pipeline.setOnline(false);
     // What earlier pages of the origin left behind goes out first.
     void pipeline.adoptStored();
-  } else if (resolved.flushOnExit) {
+  } else if (!BROWSER_BUNDLE && resolved.flushOnExit) {
     detach.push(flushBeforeExit(() => pipeline.stats().queued > 0, (timeoutMs) => pipeline.flush(timeoutMs), resolved.closeTimeoutMs));
   }
   const close = () => {

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { isLevelName, LEVEL_NAMES, type LevelName } from '../logger/levels.js';
 import { normalizeLabels } from '../loki/labels.js';
+import { BROWSER_BUNDLE } from '../platform/build-target.js';
 import { isBrowserLike, MAX_TIMER_MS } from '../platform/runtime.js';
 import type { LoggerEvent } from '../pipeline/events.js';
 import { DEFAULTS } from './defaults.js';
@@ -48,7 +49,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     throw new ConfigError("cloudlog: createLogger needs an options object, like createLogger({ url: 'https://example.com/loki/api/v1/push', labels: { service_name: 'shop-web' } }).");
   }
   const options = input as LoggerOptions;
-  const browser = isBrowserLike();
+  const browser = BROWSER_BUNDLE || isBrowserLike();
 
   if (browser) {
     const given = CREDENTIAL_OPTIONS.filter((name) => options[name] !== undefined);
@@ -111,7 +112,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     persist: options.persist ?? DEFAULTS.persist,
     maxStoredBytes: positiveInteger(options, 'maxStoredBytes', DEFAULTS.maxStoredBytes),
     maxStoredEntries: positiveInteger(options, 'maxStoredEntries', DEFAULTS.maxStoredEntries),
-    headers: requestHeaders(options),
+    // Credentials were refused above in a browser; the script-tag bundle carries no code for them.
+    headers: BROWSER_BUNDLE ? {} : requestHeaders(options),
     fetch: fetchFn,
     onEvent: options.onEvent,
   };
