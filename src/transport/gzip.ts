@@ -1,11 +1,26 @@
+type NodeZlib = { gzip(input: string, callback: (error: Error | null, result: Uint8Array) => void): void };
+
 /**
- * gzip with the platform's `CompressionStream` (browsers; Node ≥ 18 has it as a global), so
- * one code path serves both and no Node built-in is imported into browser bundles. Loki takes
- * `Content-Encoding: gzip` for JSON pushes (loki-vectors case "gzip JSON").
- * Undefined where the platform has no CompressionStream (Safari < 16.4): send plain.
+ * Node's zlib when the runtime hands it over without an import (`process.getBuiltinModule`,
+ * Node ≥ 20.16): half the CPU of CompressionStream for the same bytes (5000-entry batch: 8.5 vs
+ * 16.6 ms, bench/README.md "gzip"), done off the main thread. Looked up at run time so that no
+ * bundler ever sees a Node built-in.
  */
-export async function gzip(text: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  if (typeof CompressionStream !== 'function') return undefined;
+const nodeZlib = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:zlib') as NodeZlib | undefined;
+
+/**
+ * gzip a push body. Loki takes `Content-Encoding: gzip` for JSON pushes (loki-vectors case
+ * "gzip JSON"). Browsers (and Node 18) use `CompressionStream`; undefined where there is neither
+ * (Safari < 16.4): the body then goes plain.
+ */
+export function gzip(text: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  if (nodeZlib !== undefined) {
+    const zlib = nodeZlib;
+    return new Promise((resolve) => {
+      zlib.gzip(text, (error, result) => resolve(error ? undefined : new Uint8Array(result.buffer as ArrayBuffer, result.byteOffset, result.byteLength)));
+    });
+  }
+  if (typeof CompressionStream !== 'function') return Promise.resolve(undefined);
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return new Response(stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
 }
