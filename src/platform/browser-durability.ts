@@ -43,6 +43,7 @@ export function createBrowserDurability(options: BrowserDurabilityOptions): Dura
   let store: UseStore | undefined;
   // Keys of the batches this page wrote or adopted, by id.
   const known = new Map<string, Key>();
+  const evictedHere = new Set<string>();
   let failures = 0;
 
   // Opened lazily; after a failure (e.g. the browser closed the connection) the next call reopens it.
@@ -117,11 +118,15 @@ export function createBrowserDurability(options: BrowserDurabilityOptions): Dura
 
     async has(id) {
       const key = known.get(id);
+      // Evicted by this page to make room: gone from storage, but still ours to deliver from memory.
+      if (evictedHere.has(id)) return true;
       if (key === undefined) return false;
-      return attempt(async (s) => (await get(key, s)) !== undefined, false);
+      // Storage that fails cannot tell: assume the batch is still ours to deliver.
+      return attempt(async (s) => (await get(key, s)) !== undefined, true);
     },
 
     async remove(id) {
+      evictedHere.delete(id);
       const key = known.get(id);
       if (key === undefined) return;
       known.delete(id);
@@ -175,7 +180,8 @@ export function createBrowserDurability(options: BrowserDurabilityOptions): Dura
       if (k === incoming) return false;
       await del(k, s);
       // A batch this page holds in memory is still delivered; another page's is gone for good.
-      if (!known.has(k[3])) options.onEvicted(k[5]);
+      if (known.has(k[3])) evictedHere.add(k[3]);
+      else options.onEvicted(k[5]);
       known.delete(k[3]);
     }
     return true;
