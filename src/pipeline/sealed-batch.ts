@@ -93,7 +93,10 @@ export function restampBatch(batch: SealedBatch & { clockMs: number }, deltaMs: 
 /** 128 random bits, base64url: 22 characters of `[A-Za-z0-9_-]`. */
 export function newBatchId(): string {
   const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
+  // Node 18 has no global `crypto` (it arrived unflagged in Node 19): ids need uniqueness, not secrecy.
+  const webCrypto = (globalThis as { crypto?: Crypto }).crypto;
+  if (webCrypto?.getRandomValues) webCrypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
