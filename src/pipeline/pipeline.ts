@@ -205,8 +205,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }, delayMs);
   }
 
-  /** Starts batches while one is ready and a request slot is free; otherwise arms the timer for when one will be. */
+  /**
+   * Starts batches while one is ready and a request slot is free; otherwise arms the timer for
+   * when one will be. Runs from timers and promise callbacks, where a throw would crash the app or
+   * reject unhandled: nothing in it is expected to throw, and if something does it is noted.
+   */
   function pump(): void {
+    try {
+      pumpNow();
+    } catch (error) {
+      noteError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  function pumpNow(): void {
     if (options.durability !== undefined && !stopped) {
       // Browsers: a due batch is sealed and written ahead at once, not when a request slot frees
       // up, so a slow or down endpoint never leaves more than a batch's worth only in memory.
