@@ -156,6 +156,20 @@ test('IndexedDB missing or failing: still delivered from memory, failures counte
   expectEachOnce(receiver, 'b', 100);
 });
 
+test('without Web Locks (older Safari): still stored, delivered, and adopted by the next page', async ({ context, site, receiver }) => {
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  gateway.down = true;
+  const first = await open(context, durablePage(site, 'no-locks-a', logN('a', 200)));
+  await expect.poll(() => gateway.requests.filter((r) => r.status === 503).length).toBeGreaterThan(0);
+  await first.close();
+  gateway.down = false;
+  const next = await open(context, durablePage(site, 'no-locks-b', `${logN('b', 10)} await log.flush(10000); result = log.stats();`));
+  await receiver.waitForEntries(210, { match: { service_name: 'durable' }, timeoutMs: 20_000 });
+  expectEachOnce(receiver, 'a', 200);
+  expectEachOnce(receiver, 'b', 10);
+  expect(await next.evaluate(() => typeof navigator.locks)).toBe('undefined');
+});
+
 test('offline: paused, then delivered when back online', async ({ context, page, site, receiver }) => {
   await page.goto(durablePage(site, 'offline', '', ', flushIntervalMs: 50'));
   await page.waitForFunction(() => window.e2eResult !== undefined);
