@@ -4,8 +4,11 @@ import { textAnswer } from './proxy-input.js';
 import { resolveProxyOptions } from './resolve-options.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
 
-/** Where `toNodeListener` finds the runtime-neutral core behind a handler. */
-export const PROXY_CORE: unique symbol = Symbol('cloudlog-proxy core');
+/**
+ * Where `toNodeListener` finds the runtime-neutral core behind a handler. A registered symbol, so
+ * a handler from one copy of the package (the CJS build, say) works with the adapter of another.
+ */
+export const PROXY_CORE: unique symbol = Symbol.for('cloudlog.proxy.core') as never;
 
 /**
  * The proxy as a Web-standard handler, `(request) => Promise<Response>`: a Next.js route handler
