@@ -27,9 +27,13 @@ export function judgeOrigin(origin: string | undefined, host: string | undefined
   return 'refused';
 }
 
-/** On every answer to an allowed cross-origin request: the SDK reads `Retry-After` to back off. */
+/**
+ * On every answer to an allowed cross-origin request. Neither header is CORS-safelisted, so a page
+ * cannot read them unless exposed: the SDK backs off by `Retry-After` and corrects a wrong clock
+ * by `Date` (src/platform/clock-offset.ts).
+ */
 export function corsHeaders(origin: string): Record<string, string> {
-  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Date, Retry-After', vary: 'Origin' };
 }
 
 /**

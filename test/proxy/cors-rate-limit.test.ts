@@ -25,7 +25,7 @@ describe('CORS', () => {
       'access-control-allow-origin': APP,
       'access-control-allow-methods': 'POST',
       'access-control-allow-headers': 'Content-Type, Content-Encoding, X-Cloudlog-Batch-Id',
-      'access-control-expose-headers': 'Retry-After',
+      'access-control-expose-headers': 'Date, Retry-After',
       'access-control-max-age': '600',
       'access-control-allow-private-network': 'true',
       vary: 'Origin',
@@ -50,7 +50,7 @@ describe('CORS', () => {
   it('stores an allowed origin’s push and lets the page read the answer', async () => {
     const answer = await postPush(stack.url, pushBody({ service_name: 'web' }, ['from the app']), { origin: APP });
     expect(answer.status).toBe(204);
-    expect(answer.headers).toMatchObject({ 'access-control-allow-origin': APP, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' });
+    expect(answer.headers).toMatchObject({ 'access-control-allow-origin': APP, 'access-control-expose-headers': 'Date, Retry-After', vary: 'Origin' });
   });
 
   it('same-origin pages need no allowlisting; clients without Origin (Node, curl) neither', async () => {

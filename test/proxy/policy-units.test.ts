@@ -54,7 +54,7 @@ describe('CORS', () => {
   it('answers preflights with the SDK headers allowed and Retry-After exposed', () => {
     expect(preflightHeaders('https://app.example.com', true, policy)).toEqual({
       'access-control-allow-origin': 'https://app.example.com',
-      'access-control-expose-headers': 'Retry-After',
+      'access-control-expose-headers': 'Date, Retry-After',
       'access-control-allow-methods': 'POST',
       'access-control-allow-headers': 'Content-Type, Content-Encoding, X-Cloudlog-Batch-Id',
       'access-control-max-age': '600',
