@@ -82,13 +82,19 @@ export class EntryQueue {
     return batch;
   }
 
+  /** The least important level present, or undefined when empty. */
+  lowestLevel(): number | undefined {
+    let level: number | undefined;
+    for (const [candidate, count] of this.#perLevel) if (count > 0 && (level === undefined || candidate < level)) level = candidate;
+    return level;
+  }
+
   /**
    * Drops the oldest entry of the least important level present. Returns its level, or
    * undefined when the queue is empty.
    */
   shedOne(): number | undefined {
-    let level: number | undefined;
-    for (const [candidate, count] of this.#perLevel) if (count > 0 && (level === undefined || candidate < level)) level = candidate;
+    const level = this.lowestLevel();
     if (level === undefined) return undefined;
     let i = Math.max(this.#cursor.get(level) ?? 0, this.#head);
     while (this.#levels[i] !== level) i++;

@@ -9,7 +9,10 @@ import type { Batch } from './entry-queue.js';
 export interface SealedBatch {
   /** Same on every send of this batch: `X-Cloudlog-Batch-Id` header, or `?batch=` on beacons. */
   readonly id: string;
-  readonly body: string;
+  /** The push JSON. Empty once a batch parked in memory is compressed: `gzipped` holds it then. */
+  body: string;
+  /** The body gzip'd, made once by the transport and reused on every resend. */
+  gzipped?: Uint8Array<ArrayBuffer> | undefined;
   readonly entries: number;
   /** The most important level in it: storage evicts batches of low levels first. */
   readonly maxLevel: number;
@@ -83,6 +86,7 @@ export function restampBatch(batch: SealedBatch & { clockMs: number }, deltaMs: 
     ...batch,
     id: newBatchId(),
     body: JSON.stringify(push),
+    gzipped: undefined,
     firstMs: Number(first / 1_000_000n),
     firstSub: Number(first % 1_000_000n),
     stored: false,

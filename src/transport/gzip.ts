@@ -1,4 +1,7 @@
-type NodeZlib = { gzip(input: string, callback: (error: Error | null, result: Uint8Array) => void): void };
+type NodeZlib = {
+  gzip(input: string, callback: (error: Error | null, result: Uint8Array) => void): void;
+  gunzip(input: Uint8Array, callback: (error: Error | null, result: Uint8Array) => void): void;
+};
 
 /**
  * Node's zlib when the runtime hands it over without an import (`process.getBuiltinModule`,
@@ -23,4 +26,14 @@ export function gzip(text: string): Promise<Uint8Array<ArrayBuffer> | undefined>
   if (typeof CompressionStream !== 'function') return Promise.resolve(undefined);
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Response(stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+}
+
+/** The text of a body `gzip` made (a parked batch that must be split or re-stamped). */
+export function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  if (nodeZlib !== undefined) {
+    const zlib = nodeZlib;
+    return new Promise((resolve, reject) => zlib.gunzip(bytes, (error, result) => (error ? reject(error) : resolve(new TextDecoder().decode(result)))));
+  }
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
 }

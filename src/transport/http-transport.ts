@@ -15,9 +15,18 @@ export interface HttpTransportOptions {
   onServerDate?: (serverDateMs: number, sentAtMs: number, receivedAtMs: number) => void;
 }
 
+/** What the transport needs of a sealed batch; it caches the compressed body on it. */
+export interface Sendable {
+  readonly id: string;
+  readonly body: string;
+  gzipped?: Uint8Array<ArrayBuffer> | undefined;
+}
+
 export interface Transport {
   /** One POST of a sealed batch. Never rejects: every outcome is a `SendResult`. */
-  send(batch: { id: string; body: string }, signal?: AbortSignal): Promise<SendResult>;
+  send(batch: Sendable, signal?: AbortSignal): Promise<SendResult>;
+  /** Compresses the batch's body now, once (resends reuse it). Never rejects. */
+  compress(batch: Sendable): Promise<void>;
 }
 
 /** Longest part of an error answer we keep (Loki's 400 lists every rejected entry). */
@@ -32,20 +41,20 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     fetch: options.fetch,
   });
 
+  async function compress(batch: Sendable): Promise<void> {
+    if (batch.gzipped !== undefined || options.compression !== 'gzip') return;
+    batch.gzipped = await gzip(batch.body).catch(() => undefined);
+  }
+
   return {
+    compress,
     async send(batch, signal) {
       try {
         // The batch id lets the proxy drop a batch it already forwarded (a beacon's resend).
         const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', 'x-cloudlog-batch-id': batch.id };
-        const text = batch.body;
-        let body: string | Uint8Array<ArrayBuffer> = text;
-        if (options.compression === 'gzip') {
-          const zipped = await gzip(text);
-          if (zipped !== undefined) {
-            body = zipped;
-            headers['content-encoding'] = 'gzip';
-          }
-        }
+        await compress(batch);
+        const body: string | Uint8Array<ArrayBuffer> = batch.gzipped ?? batch.body;
+        if (batch.gzipped !== undefined) headers['content-encoding'] = 'gzip';
         const wireBytes = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
         const sentAtMs = Date.now();
         const response = await client.post(options.url, { body, headers, ...(signal ? { signal } : {}) });

@@ -11,6 +11,7 @@ type Push = { streams: { stream: Record<string, string>; values: [string, string
 function scriptedTransport(answer: (push: Push, call: number) => SendResult | Promise<SendResult>) {
   const bodies: Push[] = [];
   const transport: Transport = {
+    async compress() {},
     async send(batch) {
       const push = JSON.parse(batch.body) as Push;
       bodies.push(push);
@@ -265,6 +266,57 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('parking during an outage (Node)', () => {
+  /** A transport whose "compression" is visible: gzipped holds the body's bytes. */
+  function parkingTransport(answer: () => SendResult) {
+    const compressed: string[] = [];
+    const sent: string[] = [];
+    const transport: Transport = {
+      async compress(batch) {
+        if (batch.gzipped !== undefined) return;
+        batch.gzipped = new TextEncoder().encode(batch.body) as Uint8Array<ArrayBuffer>;
+        compressed.push(batch.id);
+      },
+      async send(batch) {
+        await transport.compress(batch);
+        const body = new TextDecoder().decode(batch.gzipped);
+        for (const s of (JSON.parse(body) as Push).streams) for (const v of s.values) sent.push(v[1]);
+        return answer();
+      },
+    };
+    return { transport, compressed, sent };
+  }
+
+  it('seals full batches and keeps them compressed while every slot is busy, then sends them in order', async () => {
+    let down = true;
+    const t = parkingTransport(() => (down ? retryable() : ok()));
+    const p = pipelineWith(t.transport, { maxBatchEntries: 10 });
+    const lines = Array.from({ length: 45 }, (_, i) => `e${i}`);
+    log(p, ...lines);
+    await vi.advanceTimersByTimeAsync(0);
+    // One batch in flight (retrying), three full ones parked and compressed, five entries queued.
+    expect(t.compressed.length).toBeGreaterThanOrEqual(4);
+    expect(p.stats().queued).toBe(45);
+    down = false;
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(t.sent.filter((line, i, all) => all.indexOf(line) === i)).toEqual(lines);
+    expect(p.stats()).toMatchObject({ sent: 45, dropped: { total: 0 } });
+  });
+
+  it('over the bound, drops a parked batch of infos before any queued error', async () => {
+    const t = parkingTransport(() => retryable());
+    const p = pipelineWith(t.transport, { maxBatchEntries: 5, maxQueueEntries: 15 });
+    for (let i = 0; i < 10; i++) p.enqueue(Date.now(), sub++, `info${i}`, 30); // one in flight, one parked
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 10; i++) p.enqueue(Date.now(), sub++, `error${i}`, 50);
+    await vi.advanceTimersByTimeAsync(0);
+    // 20 held, bound 15: the parked info batch (5 entries) went, every error stays.
+    expect(p.stats()).toMatchObject({ queued: 15, dropped: { queue_overflow: 5 } });
+  });
+});
+
 describe('partial 400', () => {
   it('counts only the entries Loki names as refused; the rest were stored', async () => {
     const answer = "entry for stream '{service_name=\"test\"}' has timestamp too old: 2026-11-16T09:02:56Z";
@@ -303,6 +355,7 @@ describe('close', () => {
 
   it('turns a transport that throws into a counted drop, never an unhandled rejection', async () => {
     const transport: Transport = {
+      compress: async () => {},
       send: () => Promise.reject(new CloudlogError('bug')),
     };
     const p = pipelineWith(transport);
