@@ -14,6 +14,7 @@ export interface NodeRequest extends AsyncIterable<Uint8Array> {
   headers: Record<string, string | string[] | undefined>;
   socket?: { remoteAddress?: string | undefined; destroy(): unknown } | null;
   resume(): unknown;
+  once(event: 'end', listener: () => void): unknown;
 }
 
 /** The parts of Node's `ServerResponse` the adapter uses. */
@@ -53,14 +54,16 @@ export function toNodeListener(handler: ProxyHandler): NodeListener {
       .then((answer) => {
         const body = answer.body === '' ? undefined : encoder.encode(answer.body);
         const headers: Record<string, string> = { ...answer.headers, 'content-length': String(body?.byteLength ?? 0) };
-        if (answer.closeConnection) {
-          headers['connection'] = 'close';
-          // Lingering close: keep reading (and discarding) what the client still sends for a
-          // while, so it reads our 413 instead of a reset (RFC 9112 §9.6).
+        if (answer.closeConnection) headers['connection'] = 'close';
+        else if (answer.unreadBody) {
+          // Lingering close (RFC 9112 §9.6): read and discard what the client is still sending, so it
+          // reads our 413 instead of a reset; cut the connection only if the rest does not come soon.
+          // (\`Connection: close\` would make Node destroy the socket as soon as the answer is out.)
           res.once('finish', () => {
-            req.resume();
             const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
             (timer as { unref?: () => void }).unref?.();
+            req.once('end', () => clearTimeout(timer));
+            req.resume();
           });
         }
         res.writeHead(answer.status, headers);
@@ -97,7 +100,7 @@ function nodeBody(req: NodeRequest): BodySource {
       const { done, value } = await iterator.next();
       return done ? undefined : value;
     },
-    // Nothing to do: an unread body makes the answer close the connection (see above).
+    // Nothing to do here: the listener drains what is left once the answer is out (see above).
     cancel: () => undefined,
   };
 }

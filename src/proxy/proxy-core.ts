@@ -21,7 +21,7 @@ import { validatePush } from './validate-push.js';
  */
 const CPU_STAGE_CONCURRENCY = 4;
 
-/** After answering a request whose body was not read, how long the connection may keep sending before it is cut. */
+/** After answering a request whose body was not read, how long the rest may take to arrive (and be discarded) before the connection is cut. */
 export const LINGER_MS = 2000;
 
 /** The proxy whatever the runtime: answers a `ProxyInput`. The Web handler and the Node adapter wrap it. */
@@ -46,7 +46,23 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
   /** Batches being forwarded, by id: a copy arriving meanwhile (beacon and fetch at once) waits for the first's answer. */
   const pending = new Map<string, Promise<ProxyAnswer>>();
   const shutdown = new AbortController();
-  const decoder = new TextDecoder();
+  const lenient = new TextDecoder();
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+  /**
+   * The body as text. `exact` when it is valid UTF-8 without a BOM, i.e. the text is the bytes:
+   * only then may a target forward the bytes as they came. Otherwise invalid sequences become
+   * U+FFFD and a BOM is dropped, as a lenient reader would.
+   */
+  function decodeUtf8(bytes: Uint8Array): { text: string; exact: boolean } {
+    try {
+      const text = strict.decode(bytes);
+      if (text.charCodeAt(0) !== 0xfeff) return { text, exact: true };
+    } catch {
+      // Not valid UTF-8: decoded leniently below.
+    }
+    return { text: lenient.decode(bytes), exact: false };
+  }
   let inFlight = 0;
   let closing: Promise<void> | undefined;
   let onIdle: (() => void) | undefined;
@@ -63,10 +79,10 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
     return textAnswer(r.status, `cloudlog-proxy: ${r.message}`, extra);
   }
 
-  /** An answer given before the body was read to its end: the connection cannot be reused. */
+  /** An answer given before the body was read to its end. */
   function early(input: ProxyInput, answer: ProxyAnswer): ProxyAnswer {
     input.body.cancel();
-    return { ...answer, closeConnection: true };
+    return { ...answer, unreadBody: true };
   }
 
   async function route(input: ProxyInput): Promise<[Route, ProxyAnswer]> {
@@ -144,9 +160,9 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
         metrics.dedupHits.inc();
         input.body.cancel();
         const answer = await first;
-        if (answer.status >= 200 && answer.status < 300) return { ...emptyAnswer(answer.status, cors), closeConnection: true };
+        if (answer.status >= 200 && answer.status < 300) return { ...emptyAnswer(answer.status, cors), unreadBody: true };
         // The first copy failed (its client left mid-body, Loki was down…): this copy's body is gone, so ask for it again.
-        return { ...textAnswer(503, 'cloudlog-proxy: a copy of this batch was in flight and did not go through; send it again', { ...cors, 'retry-after': '1' }), closeConnection: true };
+        return { ...textAnswer(503, 'cloudlog-proxy: a copy of this batch was in flight and did not go through; send it again', { ...cors, 'retry-after': '1' }), unreadBody: true };
       }
     }
 
@@ -166,7 +182,7 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
   async function forward(input: ProxyInput, gzip: boolean, id: string | undefined): Promise<ProxyAnswer> {
     const read = await readBody(input.body, { maxBytes: config.maxBodyBytes, timeoutMs: config.readTimeoutMs, budget });
     try {
-      if (!read.ok) return { ...refusal(read.refusal), closeConnection: true };
+      if (!read.ok) return { ...refusal(read.refusal), unreadBody: true };
       metrics.bytesReceived.inc({}, read.bytes.byteLength);
       const stage = await gate.run(() => prepare(read.bytes, gzip));
       if ('refusal' in stage) return refusal(stage.refusal);
@@ -225,12 +241,14 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
       }
     }
     metrics.bytesDecompressed.inc({}, bytes.byteLength);
-    const validation = validatePush(decoder.decode(bytes), policy, now());
+    const { text, exact } = decodeUtf8(bytes);
+    const validation = validatePush(text, policy, now());
     if (!validation.ok) return { refusal: validation.refusal };
     countEntriesRejected(metrics, validation.rejections.byReason);
     metrics.entriesClamped.inc({}, validation.clamped);
     const { push: valid, received, rejections } = validation;
-    return { received, rejections, prepared: valid.entries === 0 ? undefined : await target.prepare(valid) };
+    if (valid.entries === 0) return { received, rejections, prepared: undefined };
+    return { received, rejections, prepared: await target.prepare(valid, exact ? { text, gzip: gzip ? raw : undefined } : undefined) };
   }
 
   return {

@@ -30,7 +30,9 @@ export interface ProxyAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
-  /** The request body was not read to its end: the connection must close after this answer. */
+  /** The request body was not read to its end: what is left must be drained (or the connection cut) before it can carry another request. */
+  unreadBody?: boolean;
+  /** The proxy is shutting down: the connection closes after this answer. */
   closeConnection?: boolean;
 }
 

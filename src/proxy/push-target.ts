@@ -32,6 +32,16 @@ export type TargetResult =
   /** Not now (Loki 429/5xx, timeout, network error, misconfiguration): the client should resend after `retryAfterSeconds`. */
   | { kind: 'retry'; status: 429 | 502 | 503 | 504; retryAfterSeconds: number; message: string };
 
+/**
+ * The request body as received, offered when it decoded as exact UTF-8: a target may send these
+ * bytes instead of re-encoding, if the validated push encodes to exactly `text` (see loki-target.ts).
+ */
+export interface OriginalBody {
+  text: string;
+  /** The body as sent, when it came gzip'd. */
+  gzip: Uint8Array | undefined;
+}
+
 /** A push encoded for its target (opaque outside it), and what it holds. */
 export interface PreparedPush {
   readonly entries: number;
@@ -44,7 +54,7 @@ export interface PushTarget {
    * Encodes a validated push for `send`. The proxy calls it under its CPU gate, with the parsed
    * push still at hand, so that while requests wait on Loki they hold bytes, not parsed objects.
    */
-  prepare(push: ValidatedPush): Promise<PreparedPush>;
+  prepare(push: ValidatedPush, original?: OriginalBody): Promise<PreparedPush>;
   /** Never rejects: every outcome is a `TargetResult`. `signal` aborts when the proxy shuts down. */
   send(prepared: PreparedPush, signal: AbortSignal): Promise<TargetResult>;
   /** Finishes pending writes (the sink's file). Idempotent. */

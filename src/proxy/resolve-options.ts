@@ -152,9 +152,8 @@ function resolveTarget(options: ProxyOptions, codec: Codec, now: () => number, t
     if (typeof value !== 'string' || !/^[A-Za-z0-9-]+$/.test(name)) fail(`\`upstreamHeaders\` must map header names to strings; got ${JSON.stringify(name)}.`);
     headers[name.toLowerCase()] = value;
   }
-  const fetchFn = options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
-  if (typeof fetchFn !== 'function') fail('no `fetch` on this platform (Node < 18?); pass one as the `fetch` option.');
-  return createLokiTarget({ url: url.href, headers, timeoutMs, retryAfterSeconds, fetch: fetchFn as typeof fetch, codec, now });
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('`fetch` must be a function like globalThis.fetch.');
+  return createLokiTarget({ url: url.href, headers, timeoutMs, retryAfterSeconds, fetch: options.fetch, codec, now });
 }
 
 function path(value: unknown, name: string): string {
