@@ -27,7 +27,7 @@ async function startProxy(receiver: LokiReceiver, options: Parameters<typeof cre
   const seen: RunningProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], batchHeader: req.headers['x-cloudlog-batch-id'] as string | undefined });
-    listener(req as never, res as never);
+    listener(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

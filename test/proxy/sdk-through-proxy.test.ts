@@ -24,7 +24,7 @@ beforeAll(async () => {
   // Retry-After 1 s when Loki fails: the SDK waits what the proxy says.
   handler = createProxyHandler({ lokiUrl: fault.url, forcedLabels: { source: 'node' }, tenant: 'team-a', retryAfterSeconds: 1 });
   // The dist handler, served by Node's http through the dist adapter.
-  server = createServer(toNodeListener(handler) as never);
+  server = createServer(toNodeListener(handler));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/loki/api/v1/push`;
 });
