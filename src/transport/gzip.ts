@@ -9,7 +9,7 @@ type NodeZlib = {
  * 16.6 ms, bench/README.md "gzip"), done off the main thread. Looked up at run time so that no
  * bundler ever sees a Node built-in.
  */
-const nodeZlib = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:zlib') as NodeZlib | undefined;
+const nodeZlib = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('zlib') as NodeZlib | undefined;
 
 /**
  * gzip a push body. Loki takes `Content-Encoding: gzip` for JSON pushes (loki-vectors case
