@@ -26,6 +26,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkReceiver } from './outage/receiver.mjs';
+import { emitResult } from './support/workload.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNNER = join(here, 'outage', 'run-library.mjs');
@@ -429,4 +430,28 @@ if (complete) {
   console.log(`\nwritten to ${RESULTS}`);
 } else console.log('\n(partial or non-default run: RESULTS.md not written)');
 console.log(`total ${fmt((Date.now() - startedAt) / 1000, 0)} s`);
+// For run-all.mjs (with BENCH_JSON=1): the rows, as figures.
+emitResult({
+  down: DOWN,
+  entries: TOTAL,
+  outageMs: OUTAGE_MS,
+  build: BUILD,
+  written: complete,
+  rows: rows.map((r) => ({
+    name: r.name,
+    library: r.library,
+    label: r.label,
+    options: r.options,
+    logged: r.logged,
+    delivered: r.delivered,
+    deliveredPct: r.deliveredPct,
+    drainedMs: r.drainedMs ?? null,
+    drained: r.drained,
+    peakMiB: r.peakMiB,
+    unaccounted: r.unaccounted ?? null,
+    notes: r.notes,
+  })),
+  goals: goalText,
+  ok: rows.length === RUNS.length,
+});
 process.exit(0);
