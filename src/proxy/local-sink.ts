@@ -4,7 +4,9 @@ import type { PreparedPush, PushTarget, TargetResult, ValidatedPush } from './pu
 
 /** Where the sink prints: `process.stdout`, or anything with `write`. */
 export interface SinkOutput {
+  /** Returns false when its buffer is full (Node streams); the sink then waits for `drain`. */
   write(text: string): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
   isTTY?: boolean;
 }
 
@@ -56,7 +58,8 @@ export function createLocalSink(options: LocalSinkOptions = {}): PushTarget {
       if (output !== false) {
         let text = '';
         for (const stream of push.streams) for (const [ts, line] of stream.values) text += `${formatEntry(ts, line, stream.labels, color)}\n`;
-        output.write(text);
+        // A terminal slower than the pushes: answer once it has caught up, rather than buffer without bound.
+        if (output.write(text) === false && typeof output.once === 'function') await new Promise((resolve) => output.once!('drain', () => resolve(undefined)));
       }
       if (append === undefined || file === undefined) return { kind: 'stored' };
       let records = '';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyHandler } from '../../src/proxy/create-proxy-handler.js';
 import { createLocalSink } from '../../src/proxy/local-sink.js';
-import { pushBody } from './stack.js';
+import { pushBody, until } from './stack.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -90,5 +90,19 @@ describe('the local sink', () => {
   it('refuses a bad output or file at setup', () => {
     expect(() => createLocalSink({ output: {} as never })).toThrow('must have a write(text) method');
     expect(() => createLocalSink({ file: '' })).toThrow('must be a file path');
+  });
+});
+
+describe('the local sink and a slow terminal', () => {
+  it('answers a push only once the terminal has taken what it printed', async () => {
+    let drain: (() => void) | undefined;
+    const output = { write: () => false, once: (_: 'drain', listener: () => void) => (drain = listener) };
+    const proxy = createProxyHandler({ sink: createLocalSink({ output }) });
+    let answered = false;
+    const response = post(proxy, pushBody({ service_name: 'slow' }, ['x'])).then((r) => ((answered = true), r));
+    await until(() => drain !== undefined, 'the sink to wait for the terminal');
+    expect(answered).toBe(false);
+    drain!();
+    expect((await response).status).toBe(204);
   });
 });
