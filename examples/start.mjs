@@ -37,7 +37,7 @@ const target = lokiUrl
   : { sink: createLocalSink({ file: sinkFile }) };
 const proxy = createProxyHandler({
   ...Object.fromEntries(Object.entries(target).filter(([, value]) => value !== undefined)),
-  onEvent: (event) => say(event.type === 'upstream-failed' ? event.message : String(event.error)),
+  onEvent: (event) => say(event.type === 'internal-error' ? String(event.error) : event.message),
 });
 const proxyListener = toNodeListener(proxy);
 

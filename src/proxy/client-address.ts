@@ -6,7 +6,7 @@
  * `X-Forwarded-For` lists every hop; each proxy appends the address it saw, so the last entry is
  * the one our trusted proxy wrote, and the only one a client cannot forge.
  */
-export function clientKey(header: string | undefined, headerValue: string | undefined, remoteAddress: string | undefined): string {
+export function clientKey(header: string | undefined, headerValue: string | undefined, remoteAddress: string | undefined): string | undefined {
   if (header !== undefined) {
     const value = headerValue?.trim();
     if (value) {
@@ -15,6 +15,6 @@ export function clientKey(header: string | undefined, headerValue: string | unde
       if (last !== '') return last.slice(0, 64);
     }
   }
-  // Runtimes that cannot tell the address share one bucket: the README says to set clientAddressHeader there.
-  return remoteAddress ?? 'unknown';
+  // Undefined when the runtime cannot tell (a Web handler given no clientAddress): see proxy-core.ts.
+  return remoteAddress === '' ? undefined : remoteAddress;
 }

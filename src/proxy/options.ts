@@ -77,7 +77,11 @@ export interface ProxyOptions {
   /** How long a browser may cache a preflight answer. @default 600 */
   corsMaxAgeSeconds?: number;
 
-  /** Requests per second per client (token bucket); over it → 429 with `Retry-After`. `0` turns it off. @default 10 */
+  /**
+   * Requests per second per client (token bucket); over it → 429 with `Retry-After`. `0` turns it
+   * off. A client the proxy cannot identify (a Web handler given no `clientAddress`, no
+   * `clientAddressHeader`) is not limited, and a `warning` event says so once. @default 10
+   */
   rateLimitPerSecond?: number;
   /** Requests a client may make at once before the rate applies. @default 50 */
   rateLimitBurst?: number;
@@ -116,7 +120,9 @@ export type ProxyEvent =
   /** A push to Loki failed in a way clients are told to retry: Loki down, slow, or refusing the proxy's credentials. */
   | { type: 'upstream-failed'; status: number | undefined; message: string }
   /** Something unexpected; the request was answered 500. */
-  | { type: 'internal-error'; error: unknown };
+  | { type: 'internal-error'; error: unknown }
+  /** A configuration problem found at run time, reported once (e.g. clients that cannot be told apart). */
+  | { type: 'warning'; message: string };
 
 /** Per-request facts a runtime knows but a `Request` does not carry. */
 export interface ProxyRequestContext {

@@ -66,6 +66,7 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
   let inFlight = 0;
   let closing: Promise<void> | undefined;
   let onIdle: (() => void) | undefined;
+  let warnedUnidentified = false;
   const metrics: ProxyMetrics = createProxyMetrics({
     inFlight: () => inFlight,
     dedupIds: () => dedup?.size ?? 0,
@@ -124,7 +125,13 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
     if (closing) return early(input, refusal(refuse(503, 'shutting_down', 'the proxy is shutting down; retry shortly', 1), cors));
     if (limiter !== undefined) {
       const key = clientKey(config.clientAddressHeader, config.clientAddressHeader && input.header(config.clientAddressHeader), input.clientAddress);
-      const waitMs = limiter.take(key, now());
+      // A client it cannot tell apart is not limited: one shared bucket would throttle every user
+      // of a Next.js or Workers deployment at once. Said once, so the operator can fix it.
+      if (key === undefined && !warnedUnidentified) {
+        warnedUnidentified = true;
+        config.onEvent({ type: 'warning', message: 'cannot tell clients apart (no client address, no clientAddressHeader): rate limiting is off until you pass { clientAddress } or set clientAddressHeader' });
+      }
+      const waitMs = key === undefined ? undefined : limiter.take(key, now());
       if (waitMs !== undefined) {
         const { perSecond, burst } = config.rateLimit!;
         return early(input, refusal(refuse(429, 'rate_limited', `too many requests from this client: at most ${perSecond} per second, bursts of ${burst}`, Math.max(1, Math.ceil(waitMs / 1000))), cors));

@@ -48,6 +48,13 @@ describe('the Web-standard handler', () => {
     expect((await proxy(request(body()), { clientAddress: '192.0.2.2' })).status).toBe(204);
   });
 
+  it('does not rate-limit clients it cannot tell apart (one bucket would throttle everyone), and warns once', async () => {
+    const events: unknown[] = [];
+    const proxy = createProxyHandler({ lokiUrl: receiver.url, rateLimitPerSecond: 1, rateLimitBurst: 1, onEvent: (event) => events.push(event) });
+    for (let i = 0; i < 3; i++) expect((await proxy(request(pushBody({ service_name: 'anonymous' }, ['x'])))).status).toBe(204);
+    expect(events).toEqual([{ type: 'warning', message: expect.stringContaining('rate limiting is off until you pass { clientAddress } or set clientAddressHeader') }]);
+  });
+
   it('reads the client from a header only when told to (Workers: cf-connecting-ip)', async () => {
     const proxy = createProxyHandler({ lokiUrl: receiver.url, rateLimitPerSecond: 1, rateLimitBurst: 1, clientAddressHeader: 'cf-connecting-ip' });
     const send1 = (ip: string) => proxy(request(pushBody({ service_name: 'worker' }, ['x']), { headers: { 'cf-connecting-ip': ip } }));

@@ -36,6 +36,10 @@ function reporter(): (event: ProxyEvent) => void {
       say(`internal error: ${event.error instanceof Error ? (event.error.stack ?? event.error.message) : String(event.error)}`);
       return;
     }
+    if (event.type === 'warning') {
+      say(`warning: ${event.message}`);
+      return;
+    }
     if (nowMs - lastAt < REPORT_INTERVAL_MS) {
       folded++;
       return;
