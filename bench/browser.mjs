@@ -21,7 +21,11 @@
 //
 // Run: npm run build && node bench/browser.mjs
 // Knobs: BENCH_BROWSER_ENTRIES (10 000), BENCH_BROWSER_REPEATS (3).
-import { existsSync, readFileSync } from 'node:fs';
+// To see where the main thread's time goes: BENCH_BROWSER_PROF=<dir> loads an unminified build of
+// src/ (the project's IIFE plugins, no terser: readable names) and writes a V8 CPU profile of each
+// measured run, <dir>/browser-<variant>-<run>.cpuprofile (read it with support/profile-summary.mjs;
+// "(program)" there is the renderer's native work: IPC, Blob and fetch plumbing, task scheduling).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -52,7 +56,20 @@ const VARIANTS = [
 
 const sink = await forkSink();
 process.on('exit', () => sink.kill());
-const bundle = readFileSync(`${root}dist/cloudlog.min.js`);
+const PROF_DIR = process.env.BENCH_BROWSER_PROF;
+
+/** dist/cloudlog.min.js, or with BENCH_BROWSER_PROF the same build without terser. */
+async function loadBundle() {
+  if (!PROF_DIR) return readFileSync(`${root}dist/cloudlog.min.js`);
+  const { rollup } = await import('rollup');
+  const { default: configs } = await import(`${root}rollup.config.mjs`);
+  const iife = [configs].flat().find((c) => [c.output].flat().some((o) => o?.format === 'iife'));
+  const build = await rollup({ input: `${root}src/index.ts`, plugins: iife.plugins, onwarn: () => {} });
+  const { output } = await build.generate({ format: 'iife', name: 'cloudlog' });
+  await build.close();
+  return output[0].code;
+}
+const bundle = await loadBundle();
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>cloudlog bench</title>
 <script src="/cloudlog.min.js"></script></head><body><script>
@@ -105,6 +122,7 @@ async function metrics(cdp) {
   return Object.fromEntries(list.map((m) => [m.name, m.value]));
 }
 
+const profileRuns = {};
 async function runVariant(variant) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -117,9 +135,18 @@ async function runVariant(variant) {
   // Warm-up: JIT, the IndexedDB database, the connection and the CORS preflight cache.
   await page.evaluate(([chunk, warm]) => window.bench.run(0, warm, chunk), [CHUNK, WARM]);
   await sink.reset();
+  if (PROF_DIR) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+  }
   const m0 = await metrics(cdp);
   const r = await page.evaluate(([chunk, warm, n]) => window.bench.run(warm, warm + n, chunk), [CHUNK, WARM, N]);
   const m1 = await metrics(cdp);
+  if (PROF_DIR) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(`${PROF_DIR}/browser-${variant.key}-${(profileRuns[variant.key] = (profileRuns[variant.key] ?? 0) + 1)}.cpuprofile`, JSON.stringify(profile));
+  }
   // Entries still on their way to the receiver after flush() resolved would be a bug: look once more after a beat.
   await new Promise((resolve) => setTimeout(resolve, 100));
   const received = await sink.stats();
@@ -174,5 +201,5 @@ for (const v of VARIANTS) {
       `${row.scriptMsPer1000.toFixed(2)} ms script; ${row.callNs.toFixed(0)} ns per call; received ${row.received.join('/')} in ${row.requests.join('/')} requests (${row.formats || '—'}) → ${row.ok ? 'OK' : 'CHECK'}${row.errors.length ? ` errors: ${row.errors.join(' | ')}` : ''}`,
   );
 }
-emitResult({ chromium: version, entries: N, chunk: CHUNK, repeats: REPEATS, rows, ok: Object.values(rows).every((r) => r.ok) });
+emitResult({ chromium: version, unminified: PROF_DIR !== undefined, entries: N, chunk: CHUNK, repeats: REPEATS, rows, ok: Object.values(rows).every((r) => r.ok) });
 process.exit(Object.values(rows).every((r) => r.ok) ? 0 : 1);

@@ -22,6 +22,7 @@
 // Run: npm run build && node bench/end-to-end.mjs
 // Knobs: BENCH_E2E_ENTRIES (60 000), BENCH_E2E_RATE (20 000/s), BENCH_E2E_REPEATS (2; the pass with the
 //        least CPU is reported), BENCH_E2E_ONLY=cloudlog,otel,
+//        BENCH_E2E_TUNE='{"cloudlog":{"compression":"none"}}' (try other options; the config column says),
 //        BENCH_CPU_PROF=<dir> (a V8 CPU profile of each child's measured window, to see where its
 //        time goes: node bench/support/profile-summary.mjs <dir>/e2e-cloudlog.cpuprofile).
 import { fork } from 'node:child_process';
@@ -46,6 +47,8 @@ export const TUNE = {
   'winston-loki': {},
   otel: {},
 };
+// BENCH_E2E_TUNE='{"cloudlog":{"compression":"none"}}' overrides a library's options, to try a change.
+for (const [name, options] of Object.entries(JSON.parse(process.env.BENCH_E2E_TUNE ?? '{}'))) TUNE[name] = { ...TUNE[name], ...options };
 const ONLY = (process.env.BENCH_E2E_ONLY ?? '').split(',').filter(Boolean);
 const ORDER = ['none', 'pino', 'cloudlog', 'pino-loki', 'winston-loki', 'otel'].filter((n) => ONLY.length === 0 || ONLY.includes(n));
 const SHIPS = new Set(['cloudlog', 'pino-loki', 'winston-loki', 'otel']);
