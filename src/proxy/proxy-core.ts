@@ -109,7 +109,7 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
   function preflight(input: ProxyInput): ProxyAnswer {
     const origin = input.header('origin');
     if (origin === undefined || judgeOrigin(origin, input.host, config.cors) !== 'allowed') {
-      return textAnswer(403, `cloudlog-proxy: origin ${origin ?? '(none)'} may not post here; add it to the proxy's CORS origins (corsOrigins, --cors-origin)`);
+      return textAnswer(403, `cloudlog-proxy: origin ${origin ?? '(none)'} may not post here; add it to the proxy's CORS origins (corsOrigins, --cors-origins)`);
     }
     return emptyAnswer(204, preflightHeaders(origin, input.header('access-control-request-private-network') === 'true', config.cors));
   }
@@ -119,7 +119,7 @@ export function createProxyCore(config: ResolvedProxyOptions): ProxyCore {
     const verdict = judgeOrigin(origin, input.host, config.cors);
     if (verdict === 'refused') {
       // No CORS headers: the page may not even read why.
-      return early(input, refusal(refuse(403, 'origin_not_allowed', `origin ${origin} may not post here; add it to the proxy's CORS origins (corsOrigins, --cors-origin)`)));
+      return early(input, refusal(refuse(403, 'origin_not_allowed', `origin ${origin} may not post here; add it to the proxy's CORS origins (corsOrigins, --cors-origins)`)));
     }
     const cors = verdict === 'allowed' ? corsHeaders(origin!) : {};
     if (closing) return early(input, refusal(refuse(503, 'shutting_down', 'the proxy is shutting down; retry shortly', 1), cors));

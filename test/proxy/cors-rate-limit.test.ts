@@ -36,7 +36,7 @@ describe('CORS', () => {
     const answer = await preflight(EVIL);
     expect(answer.status).toBe(403);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
-    expect(answer.text).toContain(`origin ${EVIL} may not post here`);
+    expect(answer.text).toBe(`cloudlog-proxy: origin ${EVIL} may not post here; add it to the proxy's CORS origins (corsOrigins, --cors-origins)\n`);
   });
 
   it('refuses a text/plain POST from another origin on the server (it needs no preflight)', async () => {
