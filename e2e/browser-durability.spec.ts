@@ -1,9 +1,9 @@
 /**
  * Browser durability in real Chromium, against the built script-tag bundle, under a strict CSP:
  * nothing logged is lost to a closed tab, a reload, an outage, two tabs, a missing IndexedDB,
- * going offline or a wrong clock — and nothing arrives twice. Pushes go through a gateway that
- * speaks the proxy's contract (text/plain page-exit sends, batch ids) to the Loki-rules receiver,
- * whose merging of identical entries is Loki's; counts are asserted after it.
+ * going offline or a wrong clock — and nothing arrives twice. Pushes go through the real
+ * cloudlog-proxy (behind a switch that can take it down) to the Loki-rules receiver, whose merging
+ * of identical entries is Loki's; counts are asserted after it.
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import type { LokiReceiver } from '../test/support/loki-receiver.js';

@@ -1,11 +1,13 @@
 /**
- * A stand-in for cloudlog-proxy's push contract in browser tests: forwards pushes to the
- * Loki-rules receiver, reading `text/plain` bodies (beacons, keepalive sends on page exit) as
- * JSON and the batch id from `X-Cloudlog-Batch-Id` or `?batch=`. It can be switched down (503)
- * and records every request, so tests can see which batches went out how, and how often.
+ * The browser tests' push endpoint: the real cloudlog-proxy (dist/proxy.js: it reads `text/plain`
+ * page-exit bodies as JSON, takes the batch id from `X-Cloudlog-Batch-Id` or `?batch=`, drops a
+ * batch id it already forwarded, answers CORS) in front of the Loki-rules receiver — behind a
+ * switch that can take it down (503) or slow it, and a record of every request, so tests can see
+ * which batches went out how, and how often.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createProxyHandler } from '../../dist/proxy.js';
 
 export interface GatewayRequest {
   batchId: string | undefined;
@@ -34,6 +36,15 @@ const CORS = {
 export async function startPushGateway(targetPushUrl: string): Promise<PushGateway> {
   const requests: GatewayRequest[] = [];
   const state = { down: false, slowMs: 0 };
+  // Generous limits: the tests' pages are one client sending many batches in a burst. Future
+  // timestamps are refused rather than clamped, so a wrong page clock is the SDK's to correct.
+  const proxy = createProxyHandler({
+    lokiUrl: targetPushUrl,
+    corsOrigins: '*',
+    rateLimitPerSecond: 10_000,
+    rateLimitBurst: 10_000,
+    futureTimestamps: 'reject',
+  });
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {
@@ -63,9 +74,9 @@ export async function startPushGateway(targetPushUrl: string): Promise<PushGatew
       return void res.writeHead(503, CORS).end('down for the test');
     }
     if (state.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, state.slowMs));
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (req.headers['content-encoding']) headers['content-encoding'] = String(req.headers['content-encoding']);
-    const answer = await fetch(targetPushUrl, { method: 'POST', headers, body: Buffer.concat(chunks) });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    const answer = await proxy(new Request(`http://gateway${req.url ?? '/'}`, { method: 'POST', headers, body: Buffer.concat(chunks) }));
     record.status = answer.status;
     res.writeHead(answer.status, { ...CORS, 'content-type': 'text/plain' }).end(await answer.text());
   }
@@ -91,6 +102,7 @@ export async function startPushGateway(targetPushUrl: string): Promise<PushGatew
     },
     close: () =>
       new Promise<void>((resolve) => {
+        void proxy.close(1000);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
