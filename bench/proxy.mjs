@@ -297,7 +297,9 @@ async function hostile(sink) {
 // ── run ──
 
 const sink = await startSink();
-console.log(`cloudlog-proxy bench — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n`);
+// Other work on the machine skews every figure: the load average says how much there was.
+const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+console.log(`cloudlog-proxy bench — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}, load average ${load()}\n`);
 
 const big = await throughput(sink, 1000);
 const small = await throughput(sink, 20);
@@ -317,6 +319,7 @@ console.log(`  valid pushes meanwhile: ${JSON.stringify(bad.valid.statuses)}, ${
 for (const [name, statuses] of Object.entries(bad.hostile)) console.log(`  ${name.padEnd(28)} ${JSON.stringify(statuses)}`);
 console.log(`  state at the end: ${bad.metrics.dedupIds} batch ids, ${bad.metrics.trackedClients} clients tracked, ${bad.metrics.rateLimited} rate-limited, ${bad.metrics.inFlight} in flight`);
 
+console.log(`\nload average at the end: ${load()}`);
 sink.stop();
 const ok = bad.peakRss <= 400 * MIB && !big.failed && !small.failed;
 if (process.env.BENCH_JSON) console.log(`BENCH_RESULT ${JSON.stringify({ big, small, latency: lat, hostile: bad, ok })}`);
