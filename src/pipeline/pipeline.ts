@@ -107,7 +107,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const inFlight = new Set<Delivery>();
   // Entries and bytes of the batches in flight: they count against the queue's bounds.
   const held = { entries: 0, bytes: 0 };
-  // Sealed batches waiting for a request slot: adopted from storage, or sealed at a page exit.
+  // Sealed batches waiting for a request slot: parked (Node), written ahead or adopted from storage, or sealed at a page exit.
   const sealed: SealedBatch[] = [];
   // Batches sent by keepalive/beacon as the page went away, awaiting the answer the page may still hear.
   const exiting = new Set<SealedBatch>();
@@ -167,15 +167,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     lastSub = sub;
     // Over a bound — entries being sent or parked count too: they are held in memory as well —
     // shed the least important entries first (trace … info before warn … fatal).
-    if (options.durability !== undefined) return; // browsers bound sealed batches in boundSealed()
+    // (Browsers bound their sealed batches in boundSealed(): stored ones can leave memory instead.)
+    const node = options.durability === undefined;
     let parkedEntries = 0;
     let parkedBytes = 0;
-    for (const batch of sealed) {
-      parkedEntries += batch.entries;
-      parkedBytes += sizeOf(batch);
+    if (node) {
+      for (const batch of sealed) {
+        parkedEntries += batch.entries;
+        parkedBytes += sizeOf(batch);
+      }
     }
     while (queue.size + held.entries + parkedEntries > options.maxQueueEntries || queue.bytes + held.bytes + parkedBytes > options.maxQueueBytes) {
-      const victim = leastImportantParked();
+      const victim = node ? leastImportantParked() : undefined;
       const queueLowest = queue.lowestLevel();
       if (victim !== undefined && (queueLowest === undefined || victim.maxLevel < queueLowest)) {
         // A whole parked batch is less important than anything queued: it goes.

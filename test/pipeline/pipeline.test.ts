@@ -3,6 +3,8 @@ import { CloudlogError, HttpError } from '../../src/errors.js';
 import type { LoggerEvent } from '../../src/pipeline/events.js';
 import { createPipeline, type PipelineOptions } from '../../src/pipeline/pipeline.js';
 import type { Transport } from '../../src/transport/http-transport.js';
+import type { Durability } from '../../src/pipeline/durability.js';
+import type { SealedBatch } from '../../src/pipeline/sealed-batch.js';
 import type { SendResult } from '../../src/transport/send-result.js';
 
 type Push = { streams: { stream: Record<string, string>; values: [string, string][] }[] };
@@ -314,6 +316,46 @@ describe('parking during an outage (Node)', () => {
     await vi.advanceTimersByTimeAsync(0);
     // 20 held, bound 15: the parked info batch (5 entries) went, every error stays.
     expect(p.stats()).toMatchObject({ queued: 15, dropped: { queue_overflow: 5 } });
+  });
+});
+
+describe('with durability (browsers)', () => {
+  /** In-memory stand-in for IndexedDB + Web Locks. */
+  function memoryDurability(): Durability & { stored: Map<string, SealedBatch> } {
+    const stored = new Map<string, SealedBatch>();
+    return {
+      stored,
+      withLock: async (_id, work) => {
+        await work();
+        return true;
+      },
+      save: async (batch) => (stored.set(batch.id, batch), true),
+      saveOnExit: (batches) => batches.forEach((batch) => stored.set(batch.id, batch)),
+      has: async (id) => stored.has(id),
+      remove: async (id) => void stored.delete(id),
+      list: async () => [...stored.values()],
+    };
+  }
+
+  it('writes each batch ahead of its first send and deletes it once acknowledged', async () => {
+    const durability = memoryDurability();
+    const storedAtSend: number[] = [];
+    const t = scriptedTransport(() => {
+      storedAtSend.push(durability.stored.size);
+      return ok();
+    });
+    const p = pipelineWith(t.transport, { durability });
+    log(p, 'a', 'b');
+    await expect(p.flush()).resolves.toBe(true);
+    expect(storedAtSend).toEqual([1]);
+    expect(durability.stored.size).toBe(0);
+  });
+
+  it('keeps the unsealed queue within its bound too, shedding the least important entries', async () => {
+    const t = scriptedTransport(() => new Promise<SendResult>(() => {}));
+    const p = pipelineWith(t.transport, { durability: memoryDurability(), maxQueueEntries: 3, maxBatchEntries: 100 });
+    for (const [line, level] of [['i1', 30], ['e1', 50], ['i2', 30], ['e2', 50], ['d1', 20]] as const) p.enqueue(Date.now(), sub++, line, level);
+    expect(p.stats()).toMatchObject({ queued: 3, dropped: { queue_overflow: 2 } });
   });
 });
 
