@@ -12,7 +12,6 @@ import { sendOnExit } from '../platform/exit-sender.js';
 import { KEEPALIVE_MAX_BYTES } from '../platform/keepalive-budget.js';
 import { flushBeforeExit } from '../platform/node-exit.js';
 import { isOnline, onConnectivityChange, onPageExit } from '../platform/page-lifecycle.js';
-import { isBrowserLike } from '../platform/runtime.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { LoggerStats } from '../pipeline/stats.js';
 import { createHttpTransport } from '../transport/http-transport.js';
@@ -57,7 +56,7 @@ const now: Timestamp = { ms: 0, sub: 0 };
 export function createLogger(options: LoggerOptions): Logger {
   const resolved = resolveOptions(options);
   const clock: ClockOffset = { ms: 0 };
-  const browser = BROWSER_BUNDLE || isBrowserLike();
+  const { browser } = resolved;
   // Storage callbacks reach the pipeline created below.
   let pipelineRef: Pipeline | undefined;
   const durability =

@@ -9,6 +9,8 @@ import type { LoggerOptions } from './types.js';
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
+  /** Running in a page or worker (or the script-tag bundle): durability and page-exit handling apply. */
+  browser: boolean;
   url: string;
   labels: Record<string, string>;
   level: LevelName;
@@ -88,6 +90,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
 
   return {
+    browser,
     url: resolveUrl(options.url, browser),
     labels: normalizeLabels(options.labels ?? DEFAULTS.labels),
     level,
