@@ -103,6 +103,26 @@ test('reload in the middle of sending: everything arrives once', async ({ contex
   expectEachOnce(receiver, 'a', 3000);
 });
 
+test('an endpoint that does not answer in time: the push is abandoned, resent, and arrives once', async ({ page, site, receiver }) => {
+  // The script bundle posts with fetch + AbortController, not ky: its timeout must abort and retry.
+  gateway.slowMs = 2000;
+  const url = durablePage(site, 'timeout', `${logN('a', 50)}; result = await log.flush(30000)`, ', requestTimeoutMs: 500');
+  const flushed = page.goto(url).then(() => page.waitForFunction(() => window.e2eResult !== undefined)).then(() => page.evaluate(() => window.e2eResult));
+  await expect.poll(() => gateway.requests.length).toBeGreaterThan(0);
+  gateway.slowMs = 0;
+  expect(await flushed).toBe(true);
+  const stats = await page.evaluate(() => (window as unknown as { log: { stats(): { sent: number; retries: number; lastError?: { message: string } } } }).log.stats());
+  expect(stats.sent).toBe(50);
+  expect(stats.retries).toBeGreaterThanOrEqual(1);
+  expect(stats.lastError?.message).toBe('push timed out after 500 ms');
+  // The abandoned request still reached Loki later; its resend carried the same batch id.
+  const ids = gateway.requests.map((r) => r.batchId);
+  expect(ids.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(ids).size).toBe(1);
+  await receiver.waitForEntries(50, { match: { service_name: 'durable' }, timeoutMs: 10_000 });
+  expectEachOnce(receiver, 'a', 50);
+});
+
 test('two tabs log while the endpoint is down, both close, one page opens: all arrive exactly once', async ({ context, site, receiver }) => {
   gateway.down = true;
   const a = await open(context, durablePage(site, 'tab-a', logN('a', 400)));

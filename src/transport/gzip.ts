@@ -1,3 +1,5 @@
+import { BROWSER_BUNDLE } from '../platform/build-target.js';
+
 type NodeZlib = {
   gzip(input: string, callback: (error: Error | null, result: Uint8Array) => void): void;
   gunzip(input: Uint8Array, callback: (error: Error | null, result: Uint8Array) => void): void;
@@ -7,9 +9,9 @@ type NodeZlib = {
  * Node's zlib when the runtime hands it over without an import (`process.getBuiltinModule`,
  * Node ≥ 20.16): half the CPU of CompressionStream for the same bytes (5000-entry batch: 8.5 vs
  * 16.6 ms, bench/README.md "gzip"), done off the main thread. Looked up at run time so that no
- * bundler ever sees a Node built-in.
+ * bundler ever sees a Node built-in (and not at all in the script-tag bundle).
  */
-const nodeZlib = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('zlib') as NodeZlib | undefined;
+const nodeZlib = BROWSER_BUNDLE ? undefined : (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('zlib') as NodeZlib | undefined;
 
 /**
  * gzip a push body. Loki takes `Content-Encoding: gzip` for JSON pushes (loki-vectors case

@@ -1,7 +1,7 @@
-import ky, { TimeoutError } from 'ky';
 import { CloudlogError, HttpError } from '../errors.js';
 import { classifyStatus } from './classify-status.js';
 import { gzip } from './gzip.js';
+import { createPost, PostTimeoutError } from './post.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { SendResult } from './send-result.js';
 
@@ -32,14 +32,8 @@ export interface Transport {
 /** Longest part of an error answer we keep (Loki's 400 lists every rejected entry). */
 const MAX_ERROR_BODY = 1024;
 
-/** POSTs push bodies with ky: timeout, no ky-level retry (the pipeline owns retries). */
-export function createHttpTransport(options: HttpTransportOptions): Transport {
-  const client = ky.create({
-    timeout: options.timeoutMs,
-    retry: 0,
-    throwHttpErrors: false,
-    fetch: options.fetch,
-  });
+/** POSTs push bodies (src/transport/post.ts) and turns every answer or failure into a `SendResult`. */
+export function createHttpTransport(options: HttpTransportOptions, post = createPost(options.fetch, options.timeoutMs)): Transport {
 
   async function compress(batch: Sendable): Promise<void> {
     if (batch.gzipped !== undefined || options.compression !== 'gzip') return;
@@ -57,7 +51,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         if (batch.gzipped !== undefined) headers['content-encoding'] = 'gzip';
         const wireBytes = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
         const sentAtMs = Date.now();
-        const response = await client.post(options.url, { body, headers, ...(signal ? { signal } : {}) });
+        const response = await post(options.url, { body, headers, signal });
         const status = response.status;
         const serverDate = Date.parse(response.headers.get('date') ?? '');
         if (!Number.isNaN(serverDate)) options.onServerDate?.(serverDate, sentAtMs, Date.now());
@@ -74,7 +68,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         return { kind: 'failure', status, reason: verdict.reason, error, answer };
       } catch (cause) {
         // Network errors, resets and timeouts: the server may take it later.
-        const message = cause instanceof TimeoutError ? `push timed out after ${options.timeoutMs} ms` : `push failed: ${errorMessage(cause)}`;
+        const message = cause instanceof PostTimeoutError ? `push timed out after ${options.timeoutMs} ms` : `push failed: ${errorMessage(cause)}`;
         return { kind: 'retryable', error: new CloudlogError(message, { cause }) };
       }
     },
