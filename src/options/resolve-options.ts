@@ -41,6 +41,11 @@ export interface ResolvedOptions {
 }
 
 const CREDENTIAL_OPTIONS = ['username', 'password', 'bearerToken', 'tenant', 'headers'] as const;
+/** The options without a default (DEFAULTS has the others). */
+const OTHER_OPTIONS = ['url', 'fields', 'fetch', 'onEvent', ...CREDENTIAL_OPTIONS] as const;
+// Every option of LoggerOptions is known here (a compile error otherwise), so none is refused as a typo.
+type UnlistedOptions = AssertNone<Exclude<keyof LoggerOptions, keyof typeof DEFAULTS | (typeof OTHER_OPTIONS)[number]>>;
+type AssertNone<T extends never> = T;
 
 /**
  * Validates `createLogger` options. Mistakes throw a `ConfigError` (a `TypeError`) that says what
@@ -51,6 +56,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     throw new ConfigError("cloudlog: createLogger needs an options object, like createLogger({ url: 'https://example.com/loki/api/v1/push', labels: { service_name: 'shop-web' } }).");
   }
   const options = input as LoggerOptions;
+  refuseUnknown(options);
   const browser = BROWSER_BUNDLE || isBrowserLike();
 
   if (browser) {
@@ -120,6 +126,17 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     fetch: fetchFn,
     onEvent: options.onEvent,
   };
+}
+
+/** A misspelt option would silently do nothing (`timeoutMs` for `requestTimeoutMs`): refuse it, and name the likely one. */
+function refuseUnknown(options: object): void {
+  const known: string[] = [...Object.keys(DEFAULTS), ...OTHER_OPTIONS];
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(name)) continue;
+    const lower = name.toLowerCase();
+    const likely = known.find((k) => k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
+    throw new ConfigError(`cloudlog: unknown option \`${name}\`${likely ? `; did you mean \`${likely}\`?` : ''} (the options are listed in the README).`);
+  }
 }
 
 function resolveUrl(url: unknown, browser: boolean): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { resolveOptions } from '../../src/options/resolve-options.js';
@@ -41,10 +42,26 @@ describe('resolveOptions', () => {
     [{ url, bearerToken: 't', username: 'u', password: 'p' }, /either `bearerToken` or/],
     [{ url, tenant: '' }, /`tenant` must be a non-empty string/],
     [{ url, onEvent: 'yes' }, /`onEvent` must be a function/],
+    [{ url, timeoutMs: 500 }, /unknown option `timeoutMs`; did you mean `requestTimeoutMs`\?/],
+    [{ url, Level: 'debug' }, /unknown option `Level`; did you mean `level`\?/],
+    [{ url, labes: { app: 'x' } }, /unknown option `labes` \(the options are listed in the README\)/],
   ])('refuses %j with a TypeError that says what to do', (options, message) => {
     expect(() => resolveOptions(options)).toThrow(ConfigError);
     expect(() => resolveOptions(options)).toThrow(TypeError);
     expect(() => resolveOptions(options)).toThrow(message);
+  });
+
+  it('accepts every documented option, and unknown ones left undefined (spread configs)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]!);
+    expect(documented).toEqual(expect.arrayContaining(['url', 'labels', 'requestTimeoutMs', 'fetch', 'onEvent', 'bearerToken']));
+    const values: Record<string, unknown> = { url, labels: { app: 'shop' }, fields: { v: 1 }, fetch, onEvent: () => {}, username: 'u', headers: { 'x-a': 'b' }, tenant: 't', bearerToken: 'tok' };
+    for (const name of documented) {
+      const value = name in values ? values[name] : resolveOptions({ url })[name as keyof ReturnType<typeof resolveOptions>];
+      const pair = name === 'username' ? { password: 'p' } : {}; // the row is `username` / `password`
+      expect(() => resolveOptions({ url, ...pair, [name]: value }), name).not.toThrow();
+    }
+    expect(() => resolveOptions({ url, requestTimeout: undefined })).not.toThrow();
   });
 
   it('builds Node auth and tenant headers', () => {
