@@ -1,6 +1,8 @@
 // Builds every output of the package from src/index.ts:
 //   dist/index.js          ESM for bundlers and Node (ky and idb-keyval stay dependencies, deduped by bundlers)
 //   dist/index.cjs         CommonJS for require() (ky is ESM-only, so it is bundled in)
+//   dist/browser.js        ESM for bundlers building for browsers (the `browser` export condition):
+//                          the script-tag bundle's code, unminified, idb-keyval a dependency
 //   dist/cloudlog.min.js   minified IIFE for <script>: window.cloudlog.createLogger
 //   dist/index.d.ts / .d.cts  bundled type declarations for each module format
 // and cloudlog-proxy from src/proxy/ (Node and edge runtimes; never in the SDK's bundles):
@@ -34,6 +36,14 @@ export default [
     input: 'src/index.ts',
     plugins: [nodeResolve({ browser: false }), ts()],
     output: { file: 'dist/index.cjs', format: 'cjs', exports: 'named' },
+  },
+  {
+    input: 'src/index.ts',
+    // ky is imported only by code the browser build drops (src/transport/post.ts).
+    external: ['ky', 'idb-keyval'],
+    treeshake: { moduleSideEffects: 'no-external' },
+    plugins: [browserBundle(), ts()],
+    output: { file: 'dist/browser.js', format: 'es' },
   },
   {
     input: 'src/index.ts',

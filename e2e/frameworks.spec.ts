@@ -87,10 +87,11 @@ test('the apps are Vite production builds of the package, with CSP-clean HTML', 
     const built = app(name);
     expect(built.warnings, `${name}: Vite warnings`).toEqual([]);
     expect(built.entryScripts).toHaveLength(1);
-    // 'cloudlog' went through the package's exports map to the built ESM, with ky and idb-keyval bundled.
-    expect(built.moduleIds.some((id) => id.endsWith('/dist/index.js'))).toBe(true);
+    // 'cloudlog' went through the package's exports map ("browser" condition) to its browser ESM
+    // build, with idb-keyval bundled and no ky (the browser build posts with fetch).
+    expect(built.moduleIds.some((id) => id.endsWith('/dist/browser.js'))).toBe(true);
     expect(built.moduleIds.some((id) => id.includes('/src/'))).toBe(false);
-    expect(built.moduleIds.some((id) => id.includes('/node_modules/ky/'))).toBe(true);
+    expect(built.moduleIds.some((id) => id.includes('/node_modules/ky/'))).toBe(false);
     expect(built.moduleIds.some((id) => id.includes('/node_modules/idb-keyval/'))).toBe(true);
     for (const [path, code] of built.files) {
       // Production builds: no development-only framework code left in (a boolean, not the bundle, on failure).

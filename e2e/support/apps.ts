@@ -3,9 +3,10 @@
  * (`write: false`, nothing lands on disk), in production mode, the way a user ships them; then
  * served by the test's static site under `/<name>/`, with its strict CSP.
  *
- * The apps `import { createLogger } from 'cloudlog'`; the bare name resolves to this repo's root,
- * so Vite goes through the package's own `exports` map to `dist/index.js` (run `npm run build`
- * first), and bundles ky and idb-keyval from node_modules as a user's build would.
+ * The apps `import { createLogger } from 'cloudlog'`; the bare name resolves to this package
+ * (a self-reference), so Vite goes through the package's own `exports` map (its "browser" condition) to
+ * `dist/browser.js` (run `npm run build` first), and bundles idb-keyval from node_modules as a
+ * user's build would.
  */
 import { fileURLToPath } from 'node:url';
 import { build, createLogger as createViteLogger, type Rolldown } from 'vite';
@@ -40,7 +41,6 @@ export interface BuiltApp {
   buildMs: number;
 }
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const appsDir = fileURLToPath(new URL('../apps/', import.meta.url));
 
 /** Builds e2e/apps/<name> for production, in memory. */
@@ -67,8 +67,9 @@ export async function buildApp(name: AppName): Promise<BuiltApp> {
       logLevel: 'warn',
       customLogger: quietLogger,
       clearScreen: false,
-      // Only the bare name: 'cloudlog/...' subpaths would have to go through the exports map too.
-      resolve: { alias: [{ find: /^cloudlog$/, replacement: repoRoot }] },
+      // No alias: the bare 'cloudlog' resolves as a package self-reference (the apps live inside
+      // this package), through its exports map, as in a user's project. (An alias to the repo's
+      // directory would skip the exports map: Node's rules apply it to package names only.)
       // React's JSX without @vitejs/plugin-react: Vite's own transform, automatic runtime.
       oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
       // What @vitejs/plugin-vue would define for Vue's esm-bundler build.

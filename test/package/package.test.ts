@@ -10,7 +10,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodeResolve from '@rollup/plugin-node-resolve';
 import { publint } from 'publint';
+import { rollup } from 'rollup';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLokiReceiver, type LokiReceiver } from '../support/loki-receiver.js';
@@ -117,6 +119,36 @@ describe('the packed tarball', { timeout: TIMEOUT_MS }, () => {
   it('installs into a project outside the repo with its dependencies', () => {
     expect(existsSync(join(consumer, 'node_modules', 'cloudlog', 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(consumer, 'node_modules', 'ky', 'package.json'))).toBe(true);
+  });
+});
+
+describe('what each kind of consumer resolves `cloudlog` to', { timeout: TIMEOUT_MS }, () => {
+  /** The files a rollup build of `import { createLogger } from 'cloudlog'` in the consumer pulls from the package. */
+  async function bundled(resolveOptions: Parameters<typeof nodeResolve>[0]): Promise<string[]> {
+    const entry = join(consumer, 'entry.js');
+    await writeFile(entry, "import { createLogger } from 'cloudlog';\ncreateLogger({ url: 'https://logs.example.com/loki/api/v1/push' }).info('hi');\n");
+    const build = await rollup({ input: entry, plugins: [nodeResolve(resolveOptions)], onwarn: () => {} });
+    const { output } = await build.generate({ format: 'es' });
+    await build.close();
+    return Object.keys(output[0].modules).map((id) => id.slice(id.lastIndexOf('node_modules/') + 'node_modules/'.length)).sort();
+  }
+
+  it('a bundler building for browsers (Vite, webpack, esbuild): dist/browser.js, without ky or Node-only code', async () => {
+    const files = await bundled({ browser: true });
+    expect(files).toContain('cloudlog/dist/browser.js');
+    expect(files.filter((file) => file.startsWith('ky/'))).toEqual([]);
+    const code = await readFile(join(consumer, 'node_modules', 'cloudlog', 'dist', 'browser.js'), 'utf8');
+    expect(code).not.toMatch(/from 'ky'|beforeExit|getBuiltinModule/);
+  });
+
+  it('edge runtimes (Cloudflare workerd, Vercel edge-light) and Node: dist/index.js, with ky', async () => {
+    for (const exportConditions of [['workerd', 'worker', 'browser'], ['edge-light', 'worker', 'browser'], ['node']]) {
+      const files = await bundled({ browser: false, exportConditions });
+      expect(files, exportConditions.join()).toContain('cloudlog/dist/index.js');
+      expect(files.some((file) => file.startsWith('ky/')), exportConditions.join()).toBe(true);
+    }
+    const node = await run('node', ['--input-type=module', '-e', "console.log(import.meta.resolve('cloudlog'))"], { cwd: consumer });
+    expect(node.stdout.trim()).toMatch(/node_modules\/cloudlog\/dist\/index\.js$/);
   });
 });
 
