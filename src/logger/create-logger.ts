@@ -70,6 +70,7 @@ export function createLogger(options: LoggerOptions): Logger {
         })
       : undefined;
   const pipeline = createPipeline({
+    ...resolved,
     streamJson: JSON.stringify(resolved.labels),
     transport: createHttpTransport({
       url: resolved.url,
@@ -79,23 +80,12 @@ export function createLogger(options: LoggerOptions): Logger {
       fetch: resolved.fetch,
       onServerDate: (serverDateMs, sentAtMs, receivedAtMs) => observeServerDate(clock, serverDateMs, sentAtMs, receivedAtMs),
     }),
-    maxBatchEntries: resolved.maxBatchEntries,
-    maxBatchBytes: resolved.maxBatchBytes,
-    flushIntervalMs: resolved.flushIntervalMs,
-    maxQueueEntries: resolved.maxQueueEntries,
-    maxQueueBytes: resolved.maxQueueBytes,
-    closeTimeoutMs: resolved.closeTimeoutMs,
-    retryBaseMs: resolved.retryBaseMs,
-    retryMaxMs: resolved.retryMaxMs,
-    maxRetries: resolved.maxRetries,
-    maxConcurrentRequests: resolved.maxConcurrentRequests,
     breaker: { failureThreshold: resolved.breakerThreshold, openMs: resolved.breakerOpenMs, maxOpenMs: resolved.retryMaxMs },
     dropNotice: (dropped, total) => {
       const msg = `cloudlog dropped ${total} log entries`;
       const fields = { dropped, droppedTotal: total };
       return resolved.format === 'json' ? jsonLine(jsonHead('warn', msg), fields) : logfmtLine('warn', msg, fields);
     },
-    onEvent: resolved.onEvent,
     durability,
     sendOnExit: browser ? (batch) => sendOnExit(resolved.url, batch, resolved.fetch) : undefined,
     // Two exit batches fit the page's shared keepalive budget, JSON escaping included.

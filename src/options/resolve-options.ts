@@ -7,8 +7,32 @@ import type { LoggerEvent } from '../pipeline/events.js';
 import { DEFAULTS } from './defaults.js';
 import type { LoggerOptions } from './types.js';
 
+/**
+ * The integer options, with the least value each takes (the most is `MAX_TIMER_MS`: they are
+ * timer delays or counts). `maxRetries` may also be `Infinity`, its default.
+ */
+const INTEGER_MINIMUMS = {
+  maxBatchEntries: 1,
+  maxBatchBytes: 1,
+  flushIntervalMs: 0,
+  maxQueueEntries: 1,
+  maxQueueBytes: 1,
+  maxLineBytes: 1024,
+  requestTimeoutMs: 1,
+  closeTimeoutMs: 0,
+  retryBaseMs: 1,
+  retryMaxMs: 1,
+  maxRetries: 0,
+  maxConcurrentRequests: 1,
+  breakerThreshold: 1,
+  breakerOpenMs: 1,
+  maxStoredBytes: 1,
+  maxStoredEntries: 1,
+} as const;
+type IntegerOption = keyof typeof INTEGER_MINIMUMS;
+
 /** Options after validation, with every default applied. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends Record<IntegerOption, number> {
   /** Running in a page or worker (or the script-tag bundle): durability and page-exit handling apply. */
   browser: boolean;
   url: string;
@@ -16,25 +40,9 @@ export interface ResolvedOptions {
   level: LevelName;
   format: 'json' | 'logfmt';
   fields: Record<string, unknown> | undefined;
-  maxBatchEntries: number;
-  maxBatchBytes: number;
-  flushIntervalMs: number;
-  maxQueueEntries: number;
-  maxQueueBytes: number;
-  maxLineBytes: number;
-  requestTimeoutMs: number;
-  closeTimeoutMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  maxRetries: number;
-  maxConcurrentRequests: number;
-  breakerThreshold: number;
-  breakerOpenMs: number;
   compression: 'gzip' | 'none';
   flushOnExit: boolean;
   persist: boolean;
-  maxStoredBytes: number;
-  maxStoredEntries: number;
   headers: Record<string, string>;
   fetch: typeof fetch;
   onEvent: ((event: LoggerEvent) => void) | undefined;
@@ -102,25 +110,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     level,
     format,
     fields: options.fields,
-    maxBatchEntries: positiveInteger(options, 'maxBatchEntries', DEFAULTS.maxBatchEntries),
-    maxBatchBytes: positiveInteger(options, 'maxBatchBytes', DEFAULTS.maxBatchBytes),
-    flushIntervalMs: positiveInteger(options, 'flushIntervalMs', DEFAULTS.flushIntervalMs, 0),
-    maxQueueEntries: positiveInteger(options, 'maxQueueEntries', DEFAULTS.maxQueueEntries),
-    maxQueueBytes: positiveInteger(options, 'maxQueueBytes', DEFAULTS.maxQueueBytes),
-    maxLineBytes: positiveInteger(options, 'maxLineBytes', DEFAULTS.maxLineBytes, 1024),
-    requestTimeoutMs: positiveInteger(options, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs),
-    closeTimeoutMs: positiveInteger(options, 'closeTimeoutMs', DEFAULTS.closeTimeoutMs, 0),
-    retryBaseMs: positiveInteger(options, 'retryBaseMs', DEFAULTS.retryBaseMs),
-    retryMaxMs: positiveInteger(options, 'retryMaxMs', DEFAULTS.retryMaxMs),
-    maxRetries: positiveInteger(options, 'maxRetries', DEFAULTS.maxRetries, 0),
-    maxConcurrentRequests: positiveInteger(options, 'maxConcurrentRequests', DEFAULTS.maxConcurrentRequests),
-    breakerThreshold: positiveInteger(options, 'breakerThreshold', DEFAULTS.breakerThreshold),
-    breakerOpenMs: positiveInteger(options, 'breakerOpenMs', DEFAULTS.breakerOpenMs),
+    ...integerOptions(options),
     compression,
     flushOnExit: options.flushOnExit ?? DEFAULTS.flushOnExit,
     persist: options.persist ?? DEFAULTS.persist,
-    maxStoredBytes: positiveInteger(options, 'maxStoredBytes', DEFAULTS.maxStoredBytes),
-    maxStoredEntries: positiveInteger(options, 'maxStoredEntries', DEFAULTS.maxStoredEntries),
     // Credentials were refused above in a browser; the script-tag bundle carries no code for them.
     headers: BROWSER_BUNDLE ? {} : requestHeaders(options),
     fetch: fetchFn,
@@ -160,13 +153,19 @@ function resolveUrl(url: unknown, browser: boolean): string {
   return parsed.href;
 }
 
-function positiveInteger(options: LoggerOptions, name: keyof typeof DEFAULTS & keyof LoggerOptions, fallback: number, min = 1): number {
-  const value = options[name] ?? fallback;
-  if (value === Infinity && fallback === Infinity) return value;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
-    throw new ConfigError(`cloudlog: \`${name}\` must be an integer from ${min} to ${MAX_TIMER_MS}; got ${JSON.stringify(value)}.`);
+function integerOptions(options: LoggerOptions): Record<IntegerOption, number> {
+  const resolved = {} as Record<IntegerOption, number>;
+  for (const name of Object.keys(INTEGER_MINIMUMS) as IntegerOption[]) {
+    const fallback: number = DEFAULTS[name];
+    const value = options[name] ?? fallback;
+    const min = INTEGER_MINIMUMS[name];
+    const infiniteDefault = value === Infinity && fallback === Infinity;
+    if (!infiniteDefault && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS)) {
+      throw new ConfigError(`cloudlog: \`${name}\` must be an integer from ${min} to ${MAX_TIMER_MS}; got ${JSON.stringify(value)}.`);
+    }
+    resolved[name] = value;
   }
-  return value;
+  return resolved;
 }
 
 function requestHeaders(options: LoggerOptions): Record<string, string> {

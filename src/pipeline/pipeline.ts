@@ -1,3 +1,4 @@
+import type { ResolvedOptions } from '../options/resolve-options.js';
 import { nextTimestamp, type Timestamp } from '../loki/timestamp.js';
 import { setBackgroundTimeout } from '../platform/runtime.js';
 import { gunzip } from '../transport/gzip.js';
@@ -12,26 +13,28 @@ import { restampBatch, sealBatch, splitBatch, type SealedBatch } from './sealed-
 import type { LoggerEvent } from './events.js';
 import type { LoggerStats } from './stats.js';
 
-export interface PipelineOptions {
+/** The resolved options the pipeline reads (documented on `LoggerOptions`), and its parts. */
+export interface PipelineOptions
+  extends Pick<
+    ResolvedOptions,
+    | 'maxBatchEntries'
+    | 'maxBatchBytes'
+    | 'flushIntervalMs'
+    | 'maxQueueEntries'
+    | 'maxQueueBytes'
+    | 'closeTimeoutMs'
+    | 'retryBaseMs'
+    | 'retryMaxMs'
+    | 'maxRetries'
+    | 'maxConcurrentRequests'
+    | 'onEvent'
+  > {
   /** The stream's labels, already encoded as JSON. */
   streamJson: string;
   transport: Transport;
-  maxBatchEntries: number;
-  maxBatchBytes: number;
-  flushIntervalMs: number;
-  maxQueueEntries: number;
-  maxQueueBytes: number;
-  closeTimeoutMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Resends of one batch before it is dropped as `retry_exhausted`. */
-  maxRetries: number;
-  /** Push requests in flight at once; 1 keeps each stream's entries in order. */
-  maxConcurrentRequests: number;
   breaker: BreakerOptions;
   /** Formats the entry that reports drops once delivery resumes (level warn). */
   dropNotice: (dropped: Partial<Record<DropReason, number>>, total: number) => string;
-  onEvent: ((event: LoggerEvent) => void) | undefined;
   /** Browsers: IndexedDB write-ahead and Web Locks. Undefined in Node. */
   durability?: Durability | undefined;
   /** Browsers: sends a batch as the page goes away (keepalive/beacon); undefined when it did not fit. */
