@@ -224,7 +224,7 @@ if (bundle) {
     '≤ 12 KiB (CDN file, every feature)',
     bundle.iife.gzip <= 12 * 1024,
   );
-  goal('CDN bundle ≤ 12 KiB min+gz', `dist/cloudlog.min.js ${kib(bundle.iife.gzip)} min+gz (${kib(bundle.iife.min)} min; ky ${kib(bundle.ky.gzip)} of it bundled alone, cloudlog without ky ${kib(bundle.own.gzip)})`, bundle.iife.gzip <= 12 * 1024);
+  goal('CDN bundle ≤ 12 KiB min+gz', `dist/cloudlog.min.js ${kib(bundle.iife.gzip)} min+gz (${kib(bundle.iife.min)} min; browser builds post with fetch, not ky: ky alone is ${kib(bundle.ky.gzip)})`, bundle.iife.gzip <= 12 * 1024);
 } else row('bundle min+gz', { cloudlog: why('bundle') });
 
 // Browser
@@ -317,8 +317,8 @@ if (bundle) {
   d(`| dist/cloudlog.min.js (CDN file, whole API) | this build | ${kib(bundle.iife.min)} | ${kib(bundle.iife.gzip)} | ${kib(bundle.iife.brotli)} |`);
   const names = { cloudlog: 'cloudlog', faro: 'Grafana Faro Web SDK', datadog: 'Datadog browser-logs', sentry: 'Sentry browser (logs)', otel: 'OTel sdk-logs + exporter-logs-otlp-http' };
   for (const [k, p] of Object.entries(bundle.pages)) d(`| page "send one log" (bench/bundles/${k}.js): ${names[k]} | ${p.version} | ${kib(p.min)} | ${kib(p.gzip)} | ${kib(p.brotli)} |`);
-  d(`| ky alone, as cloudlog imports it | | ${kib(bundle.ky.min)} | ${kib(bundle.ky.gzip)} | ${kib(bundle.ky.brotli)} |`);
-  d(`| cloudlog without ky | | ${kib(bundle.own.min)} | ${kib(bundle.own.gzip)} | ${kib(bundle.own.brotli)} |`);
+  d(`| ky alone (dist/index.js posts with it; browser builds do not) | | ${kib(bundle.ky.min)} | ${kib(bundle.ky.gzip)} | ${kib(bundle.ky.brotli)} |`);
+  d(`| cloudlog's page built from dist/index.js (a bundler ignoring the "browser" condition) | | ${kib(bundle.withoutBrowserCondition.min)} | ${kib(bundle.withoutBrowserCondition.gzip)} | ${kib(bundle.withoutBrowserCondition.brotli)} |`);
   for (const [k, v] of Object.entries(bundle.vendorCdn ?? {})) d(`| vendor's own prebuilt CDN file: ${v.file.replace('node_modules/', '')} | | ${kib(v.min)} | ${kib(v.gzip)} | ${kib(v.brotli)} |`);
   d();
 }
