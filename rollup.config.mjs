@@ -23,7 +23,7 @@ const browserBundle = () => ({
   transform: (code, id) => (id.endsWith('/src/platform/build-target.ts') ? 'export const BROWSER_BUNDLE = true;' : null),
 });
 
-const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
+const ts = (tsconfig = './tsconfig.json') => typescript({ tsconfig, declaration: false, outDir: undefined, rootDir: undefined });
 
 export default [
   {
@@ -77,7 +77,8 @@ export default [
   {
     input: 'src/proxy/node/cli.ts',
     external: ['ky', /^node:/],
-    plugins: [ts(), executable()],
+    // The one place with Node's types: the SDK's tsconfig.json leaves them out, so browser code cannot use Node by mistake.
+    plugins: [ts('./src/proxy/node/tsconfig.json'), executable()],
     output: { file: 'dist/proxy-cli.js', format: 'es', banner: '#!/usr/bin/env node' },
   },
   {

@@ -5,11 +5,14 @@
  * SIGTERM / SIGINT: stop accepting, finish what is in progress (up to --shutdown-timeout-ms),
  * flush the sink's file, exit 0. A second signal exits at once.
  */
+import { appendFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors.js';
 import { createProxyHandler } from '../create-proxy-handler.js';
 import { createLocalSink } from '../local-sink.js';
 import type { ProxyEvent, ProxyHandler } from '../options.js';
-import { appendFile, parseArgs, process, resolvePath } from './builtins.js';
 import { helpText, readCliConfig, type CliConfig } from './cli-config.js';
 import { startProxyServer, type RunningProxy } from './start-server.js';
 

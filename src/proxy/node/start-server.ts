@@ -1,6 +1,6 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ProxyHandler } from '../options.js';
 import { toNodeListener, type NodeListener } from '../node-listener.js';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from './builtins.js';
 
 export interface RunningProxy {
   /** http://host:port */
