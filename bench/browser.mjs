@@ -7,28 +7,46 @@
 // cross-origin, with CORS, as a page posting to a proxy does. The entries are logged in tasks of
 // CHUNK calls (a setTimeout(0) between them, as clicks and renders would spread them), then
 // `await log.flush()`: everything is on the receiver when the measurement ends (checked).
+// The OpenTelemetry JS logs SDK runs the same workload from its own page on the same origin:
+// bundles/otel-browser.js (LoggerProvider + BatchLogRecordProcessor + OTLPLogExporter, HTTP/JSON
+// over fetch) bundled here as bundle-size.mjs bundles the peers' pages — rollup, node-resolve for
+// browsers, commonjs, IIFE — and minified with rollup.config.mjs's terser options, as
+// dist/cloudlog.min.js is. Each call is `logger.emit({ severityNumber: INFO, severityText: 'INFO',
+// body: 'user clicked button', attributes: { userId, button, page } })`, posting to the receiver's
+// OTLP endpoint (/v1/logs), then `await provider.forceFlush()`.
 //
 // Main-thread time is the renderer's own account, read over CDP with Performance.getMetrics
 // before and after: TaskDuration (every main-thread task: script, GC, IndexedDB callbacks, fetch
 // bookkeeping, compression-stream glue) and ScriptDuration (JavaScript alone), as deltas, per
-// 1000 entries. performance.now() around the calls gives the synchronous cost of the calls alone
-// (ns per call in the browser). Variants, each in a fresh browser context, interleaved, REPEATS
-// times, medians:
+// 1000 entries. ScriptDuration misses the JavaScript run as microtasks — the loop itself, which
+// resumes after an await, and promise-driven work such as OTel's whole export path (its row is
+// near the floor's) — so compare TaskDuration. performance.now() around the calls gives the
+// synchronous cost of the calls alone (ns per call in the browser). Variants, each in a fresh
+// browser context, interleaved, REPEATS times, medians:
 //   - cloudlog, defaults (IndexedDB write-ahead on, gzip via CompressionStream);
 //   - cloudlog `persist: false` (no IndexedDB): what durability costs on the main thread;
 //   - cloudlog `compression: 'none'`: what gzip (CompressionStream) costs on the main thread;
+//   - OTel logs, defaults: a queue of 2048 records, one export of 512 at a time, and records
+//     logged while the queue is full are dropped — at this rate that happens in some runs (the
+//     received column says; not a failed check for this row);
+//   - OTel logs `maxQueueSize: N` (at least its default 2048): a queue that holds a run, so it
+//     ships all N, like cloudlog: its cost on equal terms;
 //   - no logger: the same loop and field objects into a no-op, the harness's floor.
 //
 // Run: npm run build && node bench/browser.mjs
 // Knobs: BENCH_BROWSER_ENTRIES (10 000), BENCH_BROWSER_REPEATS (3).
 // To see where the main thread's time goes: BENCH_BROWSER_PROF=<dir> loads an unminified build of
-// src/ (the project's IIFE plugins, no terser: readable names) and writes a V8 CPU profile of each
-// measured run, <dir>/browser-<variant>-<run>.cpuprofile (read it with support/profile-summary.mjs;
-// "(program)" there is the renderer's native work: IPC, Blob and fetch plumbing, task scheduling).
+// src/ (the project's IIFE plugins, no terser: readable names), bundles OTel's script without terser
+// too, and writes a V8 CPU profile of each measured run, <dir>/browser-<variant>-<run>.cpuprofile
+// (read it with support/profile-summary.mjs; "(program)" there is the renderer's native work: IPC,
+// Blob and fetch plumbing, task scheduling).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import commonjs from '@rollup/plugin-commonjs';
+import nodeResolve from '@rollup/plugin-node-resolve';
 import { chromium } from 'playwright-core';
+import { rollup } from 'rollup';
 import { forkSink } from './support/sink-server.mjs';
 import { emitResult, median } from './support/workload.mjs';
 
@@ -47,41 +65,77 @@ if (!existsSync(CHROMIUM)) {
   process.exit(0);
 }
 
+const OTEL_VERSION = JSON.parse(readFileSync(`${root}node_modules/@opentelemetry/sdk-logs/package.json`, 'utf8')).version;
+// Room for a whole run (the warm-up is flushed before it), never below OTel's default.
+const OTEL_QUEUE = Math.max(N, 2048);
+
+// `lib` picks the page (the script it loads) and the logger set up in it; `options` go to that logger.
+// OTel's defaults hold 2048 records and export one batch of 512 at a time: when an export is slow
+// the queue fills and the records logged meanwhile are dropped (`mayDrop`: the received column
+// says how many arrived). The second OTel row holds a whole run, so its cost is for all N entries.
 const VARIANTS = [
-  { key: 'cloudlog', label: 'cloudlog (defaults: IndexedDB write-ahead, gzip)', options: {} },
-  { key: 'cloudlogNoPersist', label: 'cloudlog `persist: false`', options: { persist: false } },
-  { key: 'cloudlogNoGzip', label: "cloudlog `compression: 'none'`", options: { compression: 'none' } },
-  { key: 'none', label: 'no logger (harness floor)', options: null },
+  { key: 'cloudlog', label: 'cloudlog (defaults: IndexedDB write-ahead, gzip)', lib: 'cloudlog', options: {} },
+  { key: 'cloudlogNoPersist', label: 'cloudlog `persist: false`', lib: 'cloudlog', options: { persist: false } },
+  { key: 'cloudlogNoGzip', label: "cloudlog `compression: 'none'`", lib: 'cloudlog', options: { compression: 'none' } },
+  { key: 'otel', label: `OTel logs ${OTEL_VERSION} defaults (queue 2048, drops)`, lib: 'otel', options: {}, mayDrop: true },
+  { key: 'otelBigQueue', label: `OTel logs ${OTEL_VERSION} \`maxQueueSize: ${OTEL_QUEUE}\``, lib: 'otel', options: { maxQueueSize: OTEL_QUEUE } },
+  { key: 'none', label: 'no logger (harness floor)', lib: 'none', options: null },
 ];
 
 const sink = await forkSink();
 process.on('exit', () => sink.kill());
 const PROF_DIR = process.env.BENCH_BROWSER_PROF;
 
-/** dist/cloudlog.min.js, or with BENCH_BROWSER_PROF the same build without terser. */
-async function loadBundle() {
-  if (!PROF_DIR) return readFileSync(`${root}dist/cloudlog.min.js`);
-  const { rollup } = await import('rollup');
-  const { default: configs } = await import(`${root}rollup.config.mjs`);
-  const iife = [configs].flat().find((c) => [c.output].flat().some((o) => o?.format === 'iife'));
-  const build = await rollup({ input: `${root}src/index.ts`, plugins: iife.plugins, onwarn: () => {} });
-  const { output } = await build.generate({ format: 'iife', name: 'cloudlog' });
+// rollup.config.mjs's IIFE build: its input plugins rebuild cloudlog's script from src/ (profiling), its
+// output plugins (terser) minify OTel's script as dist/cloudlog.min.js is minified.
+const { default: configs } = await import(`${root}rollup.config.mjs`);
+const iife = [configs].flat().find((c) => [c.output].flat().some((o) => o?.format === 'iife'));
+const iifeOutput = [iife.output].flat().find((o) => o.format === 'iife');
+
+async function bundleIife(input, name, plugins, outputPlugins) {
+  const build = await rollup({ input, plugins, onwarn: () => {} });
+  const { output } = await build.generate({ format: 'iife', name, plugins: outputPlugins });
   await build.close();
   return output[0].code;
 }
-const bundle = await loadBundle();
 
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>cloudlog bench</title>
-<script src="/cloudlog.min.js"></script></head><body><script>
+// Served as they are built: dist/cloudlog.min.js, or with BENCH_BROWSER_PROF the same build without
+// terser; OTel's page script bundled as bundle-size.mjs bundles the peers' pages (node-resolve for
+// browsers, commonjs), minified with the same terser options, or not at all when profiling.
+const SCRIPTS = {
+  '/cloudlog.min.js': PROF_DIR ? await bundleIife(`${root}src/index.ts`, 'cloudlog', iife.plugins, []) : readFileSync(`${root}dist/cloudlog.min.js`),
+  '/otel.js': await bundleIife(`${root}bench/bundles/otel-browser.js`, 'otel', [nodeResolve({ browser: true }), commonjs()], PROF_DIR ? [] : iifeOutput.plugins),
+};
+
+/** The page for one library: only its script is loaded; the no-logger floor uses cloudlog's page. */
+const pageHtml = (script) => `<!doctype html><html><head><meta charset="utf-8"><title>cloudlog bench</title>
+<script src="${script}"></script></head><body><script>
 const BUTTONS = ['buy', 'add-to-cart', 'search', 'login'];
 const PAGES = ['/', '/cart', '/product/17', '/checkout'];
 const userIdAt = (i) => 10000 + (Math.imul(i + 1, 2654435761) >>> 0) % 100000;
 let sinkHole;
+// OTel's set-up as its exporter's README has it for the web, with the resource the Node runs give it
+// (support/contenders.mjs); options go to the BatchLogRecordProcessor. The loop's
+// log.info(msg, fields) calls a wrapper around the emit() an OTel user writes (the floor's no-op is
+// such a call too).
+function otelLogger(options, url) {
+  const provider = new otel.LoggerProvider({
+    resource: otel.resourceFromAttributes({ 'service.name': 'bench', 'deployment.environment.name': 'browser' }),
+    processors: [new otel.BatchLogRecordProcessor({ exporter: new otel.OTLPLogExporter({ url }), ...options })],
+  });
+  const logger = provider.getLogger('bench');
+  const INFO = otel.SeverityNumber.INFO;
+  return {
+    info: (msg, fields) => logger.emit({ severityNumber: INFO, severityText: 'INFO', body: msg, attributes: fields }),
+    flush: () => provider.forceFlush(),
+    stats: () => ({}),
+  };
+}
 window.bench = {
-  setup(options, url) {
-    this.log = options === null
-      ? { info(msg, fields) { sinkHole = fields; }, flush: async () => true, stats: () => ({}) }
-      : cloudlog.createLogger({ url, labels: { service_name: 'bench', env: 'browser' }, ...options });
+  setup(lib, options, url) {
+    if (lib === 'none') this.log = { info(msg, fields) { sinkHole = fields; }, flush: async () => true, stats: () => ({}) };
+    else if (lib === 'otel') this.log = otelLogger(options, url);
+    else this.log = cloudlog.createLogger({ url, labels: { service_name: 'bench', env: 'browser' }, ...options });
   },
   // Logs [from, to) in tasks of CHUNK calls; returns the time spent inside the calls.
   async run(from, to, chunk) {
@@ -101,13 +155,14 @@ window.bench = {
 };
 </script></body></html>`;
 
+const PAGES = { '/cloudlog.html': pageHtml('/cloudlog.min.js'), '/otel.html': pageHtml('/otel.js') };
 const site = createServer((req, res) => {
-  if (req.url === '/cloudlog.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-  else if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+  if (SCRIPTS[req.url] !== undefined) res.writeHead(200, { 'content-type': 'text/javascript' }).end(SCRIPTS[req.url]);
+  else if (PAGES[req.url] !== undefined) res.writeHead(200, { 'content-type': 'text/html' }).end(PAGES[req.url]);
   else res.writeHead(404).end();
 });
 await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
-const pageUrl = `http://127.0.0.1:${site.address().port}/`;
+const origin = `http://127.0.0.1:${site.address().port}`;
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 const version = browser.version();
@@ -128,10 +183,11 @@ async function runVariant(variant) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(pageUrl);
+  await page.goto(`${origin}/${variant.lib === 'otel' ? 'otel' : 'cloudlog'}.html`);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  await page.evaluate(([options, url]) => window.bench.setup(options, url), [variant.options, sink.url]);
+  const url = variant.lib === 'otel' ? sink.otlpUrl : sink.url;
+  await page.evaluate(([lib, options, url]) => window.bench.setup(lib, options, url), [variant.lib, variant.options, url]);
   // Warm-up: JIT, the IndexedDB database, the connection and the CORS preflight cache.
   await page.evaluate(([chunk, warm]) => window.bench.run(0, warm, chunk), [CHUNK, WARM]);
   await sink.reset();
@@ -162,7 +218,11 @@ async function runVariant(variant) {
     formats: Object.keys(received.formats).join(', '),
     flushed: r.flushed,
     errors,
-    ok: errors.length === 0 && (variant.options === null ? received.entries === 0 : received.entries === N && received.badRequests === 0),
+    ok:
+      errors.length === 0 &&
+      (variant.lib === 'none'
+        ? received.entries === 0
+        : received.badRequests === 0 && (variant.mayDrop ? received.entries > 0 && received.entries <= N : received.entries === N)),
   };
 }
 
@@ -198,7 +258,7 @@ for (const v of VARIANTS) {
   rows[v.key] = row;
   console.log(
     `  ${v.label.padEnd(50)} ${row.taskMsPer1000.toFixed(2).padStart(6)} ms main-thread tasks / 1000 entries [${row.taskRange.map((x) => x.toFixed(2)).join('–')}], ` +
-      `${row.scriptMsPer1000.toFixed(2)} ms script; ${row.callNs.toFixed(0)} ns per call; received ${row.received.join('/')} in ${row.requests.join('/')} requests (${row.formats || '—'}) → ${row.ok ? 'OK' : 'CHECK'}${row.errors.length ? ` errors: ${row.errors.join(' | ')}` : ''}`,
+      `${row.scriptMsPer1000.toFixed(2)} ms script; ${row.callNs.toFixed(0)} ns per call; received ${row.received.join('/')} in ${row.requests.join('/')} requests (${row.formats || '—'})${row.received.some((x) => x < N) && v.mayDrop ? ', dropped when its queue was full' : ''} → ${row.ok ? 'OK' : 'CHECK'}${row.errors.length ? ` errors: ${row.errors.join(' | ')}` : ''}`,
   );
 }
 emitResult({ chromium: version, unminified: PROF_DIR !== undefined, entries: N, chunk: CHUNK, repeats: REPEATS, rows, ok: Object.values(rows).every((r) => r.ok) });

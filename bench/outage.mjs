@@ -1,22 +1,31 @@
 // Outage benchmark: what each Loki client delivers after its endpoint was down.
 //
 // 100 000 entries `info('user clicked button', { userId, button, page })` are logged over 10 s
-// (100 every 10 ms) while the push endpoint is down; then it comes back. For each library, in its
-// own process (so heaps don't mix), we report:
+// (100 every 10 ms) while the push endpoint is down; then it comes back. The libraries: cloudlog
+// (defaults, and queues of 100 000 entries), winston-loki and pino-loki (defaults), and the
+// OpenTelemetry JS logs SDK set up as in the hot-path and end-to-end benches — a LoggerProvider with
+// a BatchLogRecordProcessor and an OTLPLogExporter (OTLP/HTTP JSON to /v1/logs), every option its
+// default: a 2048-record queue, 512-record exports one at a time, the exporter's own retries (5, on
+// 503 and on network errors, within its 10 s timeout). For each library, in its own process (so
+// heaps don't mix), we report:
 //   - delivered %: distinct scenario entries stored by the receiver, after Loki's merge of
-//     identical (stream, timestamp, line) — resends of a stored entry count once;
+//     identical (stream, timestamp, line) — resends of a stored entry count once; an OTLP record
+//     is keyed by (resource, timestamp, body, attributes), its fields being in the attributes;
 //   - drained in: seconds from recovery to the last new entry stored, once the library holds
-//     nothing more to send (or gave up); capped at 90 s;
+//     nothing more to send (or gave up); capped at 90 s. OTel is not flushed at recovery (an app
+//     does not know when its endpoint is back): its processor drains by itself, and is done when
+//     its queue and its export in progress are empty;
 //   - peak heap: max of process.memoryUsage().heapUsed sampled every 50 ms, minus the heap after
 //     setup (after a full GC), over the outage and the drain.
 //
 // The receiver (bench/outage/receiver.mjs) runs in its own process on 127.0.0.1. Down means it
 // answers 503 to every push (default; `--down refused` closes the port instead, so connects are
-// refused). Up, it takes JSON (plain or gzip) and protobuf + snappy, which it decodes itself.
+// refused). Up, it takes Loki JSON (plain or gzip) and protobuf + snappy, which it decodes itself,
+// and OTLP/HTTP JSON logs (plain or gzip).
 //
 //   npm run build && node bench/outage.mjs                 # ~3 min, writes bench/outage/RESULTS.md
 //   node bench/outage.mjs --down refused                  # the port-refuses-connections variant
-//   node bench/outage.mjs --only cloudlog                 # a subset (RESULTS.md not written)
+//   node bench/outage.mjs --only cloudlog,otel            # a subset (RESULTS.md not written)
 //
 // Ends by itself (global budget ~5 min), kills its child processes on exit, talks only to 127.0.0.1.
 import { execFileSync, fork } from 'node:child_process';
@@ -87,6 +96,7 @@ const RUNS = [
   { name: 'no-logger', library: 'none', options: {}, label: 'no logger (control: the harness alone)' },
   { name: 'winston-loki', library: 'winston-loki', options: {}, label: 'winston-loki (batching, protobuf+snappy, defaults)' },
   { name: 'pino-loki', library: 'pino-loki', options: {}, label: 'pino-loki (batching, defaults)' },
+  { name: 'otel', library: 'otel', options: {}, label: 'OpenTelemetry logs (BatchLogRecordProcessor + OTLP/HTTP JSON exporter, defaults)' },
   { name: 'cloudlog', library: 'cloudlog', options: {}, label: 'cloudlog (defaults: 20 000 entries / 8 MiB queue)' },
   { name: 'cloudlog-100k', library: 'cloudlog', options: { maxQueueEntries: 100_000 }, label: 'cloudlog `maxQueueEntries: 100_000`' },
   {
@@ -249,6 +259,8 @@ function summarize(x) {
   };
   let unaccounted;
   let goodNotice;
+  // A run of stored userIds as entry numbers.
+  const span = (r) => (Array.isArray(r) ? `#${int(r[0] - 100_000)}–#${int(r[1] - 100_000)}` : r);
   if (run.library === 'cloudlog') {
     const s = result.stats;
     const reasons = Object.entries(s.dropped)
@@ -267,7 +279,6 @@ function summarize(x) {
     notes.push(notice === undefined ? 'no drop notice stored' : `drop notice stored (droppedTotal ${int(noticeTotal)})`);
     notes.push(unaccounted === 0 ? 'every entry accounted for' : `**${int(unaccounted)} entries lost beyond stats()**`);
     if (s.sent !== final.distinct) notes.push(`**stats().sent ${int(s.sent)} ≠ ${int(final.distinct)} stored**`);
-    const span = (r) => (Array.isArray(r) ? `#${int(r[0] - 100_000)}–#${int(r[1] - 100_000)}` : r);
     if (s.dropped.total > 0) notes.push(`stored entries: ${final.userIdRuns.map(span).join(', ')} (of #0–#${int(logged.logged - 1)})`);
     const inFlightAtRecovery = logged.statsAtRecovery.queued;
     notes.push(`held at recovery: ${int(inFlightAtRecovery)} (queue bound ${int(run.options.maxQueueEntries ?? 20_000)})`);
@@ -280,6 +291,15 @@ function summarize(x) {
     notes.push('same calls and field objects, no logger: the peak here is young-generation garbage of the harness itself, a floor for every row');
   } else if (run.library === 'pino-loki') {
     notes.push(`no retry: each failed push is lost; buffer ≤ 10 000, oldest dropped; nothing counted (${int(result.stderrLines)} error lines on stderr)`);
+  } else if (run.library === 'otel') {
+    // Counted by run-library.mjs around the exporter: the SDK itself counts nothing without a meter provider.
+    const s = result.stats;
+    const r = logged.statsAtRecovery;
+    notes.push(`held at recovery: ${int(r.queued + r.inFlight)} (queue ${int(r.queued)} of maxQueueSize ${int(s.maxQueueSize)}, ${int(r.inFlight)} in the export in progress)`);
+    notes.push(`dropped at the full queue: ${int(s.droppedAtQueue)} (uncounted by the SDK)`);
+    notes.push(`${int(s.exports)} exports of ≤ ${int(s.maxExportBatchSize)} records: ${int(s.failedExports)} failed after the exporter's retries (${int(s.failedRecords)} records lost), ${int(s.sentRecords)} records sent`);
+    if (s.sentRecords !== final.distinct) notes.push(`**${int(s.sentRecords)} records in successful exports ≠ ${int(final.distinct)} stored**`);
+    if (delivered > 0) notes.push(`stored entries: ${final.userIdRuns.map(span).join(', ')} (of #0–#${int(logged.logged - 1)})`);
   }
   if (final.other > 0 && run.library !== 'cloudlog') notes.push(`${final.other} other entries stored`);
   if (final.badRequests > 0) notes.push(`${final.badRequests} undecodable pushes: ${final.badReasons.join('; ')}`);
@@ -376,12 +396,18 @@ function writeResults(rs, tables, goalText) {
     '- delivered %: distinct scenario entries stored, keyed like Loki by (stream labels, timestamp in ns, line);',
     '  userId is unique per entry, so no two scenario entries have the same line.',
     '- drained in: from the moment the receiver came back to the last new entry stored, once the library held nothing',
-    '  more (cloudlog `stats().queued`, winston-loki its batch and requests in flight) or, for pino-loki which cannot be',
-    '  asked, after 11 s of silence (two of its 5 s flush intervals).',
+    '  more (cloudlog `stats().queued`, winston-loki its batch and requests in flight, OTel its processor\'s queue and the',
+    '  export in progress) or, for pino-loki which cannot be asked, after 11 s of silence (two of its 5 s flush intervals).',
     '- peak heap: max `process.memoryUsage().heapUsed` sampled every 50 ms minus the heap after setup (full GC), over the',
     '  outage and the drain; each library runs in its own process. pino-loki runs in the main thread (a pino stream,',
     '  not `pino.transport()`), otherwise its buffer would sit in a worker isolate that `heapUsed` does not see.',
     '- winston-loki sends protobuf + snappy (its default, as `snappy` is installed); the receiver decodes it itself.',
+    '- OpenTelemetry: LoggerProvider + BatchLogRecordProcessor + OTLPLogExporter (OTLP/HTTP JSON to `/v1/logs`), all',
+    '  defaults, as in the hot-path and end-to-end benches: a queue of ≤ 2048 records (what is emitted while it is full',
+    '  is dropped), exports of 512 one at a time, each retried by the exporter up to 5 times on 503 / network errors',
+    '  within its 10 s timeout, then lost. Not flushed at recovery (an app does not know its endpoint is back). A record',
+    '  is keyed by (resource attributes, timeUnixNano, body, attributes): the body is the same for every entry, and the',
+    '  fields (userId) are attributes, which Loki keeps as structured metadata.',
     '',
   ].join('\n');
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : header;

@@ -6,13 +6,20 @@
 //               `503 Service Unavailable` (what a load balancer or gateway in front of a dead Loki says);
 //   'refused' — the listener is closed (and open connections destroyed), so connects get ECONNREFUSED;
 //               coming back re-listens on the same port.
-// Up, it takes Loki pushes the way Loki does and answers 204:
+// Up, it takes Loki pushes on /loki/api/v1/push the way Loki does and answers 204:
 //   - `application/json`, plain or `Content-Encoding: gzip`;
 //   - `application/x-protobuf`: logproto.PushRequest compressed with snappy *block* format
 //     (winston-loki's default). Both are decoded here, by hand (no dependency): see
 //     snappyUncompress() and decodePushRequest() in ../support/loki-decode.mjs.
-// Every entry is keyed by (stream labels, timestamp in ns, line), the key on which Loki merges
-// identical entries, and only distinct keys are counted as stored.
+// and OTLP/HTTP logs on /v1/logs, JSON (plain or gzip; what @opentelemetry/exporter-logs-otlp-http
+// sends), answered 200 `{}` (an ExportLogsServiceResponse with no partial success).
+// Every Loki entry is keyed by (stream labels, timestamp in ns, line), the key on which Loki merges
+// identical entries, and only distinct keys are counted as stored. An OTLP log record is keyed the
+// way Loki's OTLP ingestion would store it: (resource attributes, the stream's labels; timeUnixNano;
+// body, the line; the record's attributes, which Loki keeps as structured metadata). The attributes
+// belong in the key because the scenario's fields travel there, not in the body, which is the same
+// for every entry: the userId makes each scenario record distinct, and a resend of a record is
+// identical in every part, so it counts once.
 //
 // Use it in this process (`startReceiver()`), or as a child process driven over IPC
 // (`forkReceiver()`, which is what outage.mjs does: the receiver's decoding is then not billed to
@@ -26,6 +33,7 @@ import { decodePushRequest, snappyUncompress } from '../support/loki-decode.mjs'
 export { decodePushRequest, parseLabelString, snappyUncompress } from '../support/loki-decode.mjs';
 
 export const PUSH_PATH = '/loki/api/v1/push';
+export const OTLP_PATH = '/v1/logs';
 
 /** Loki's default per-tenant ingestion_burst_size_mb: a push whose lines exceed it is refused (429) forever. */
 const LOKI_BURST_BYTES = 6 * 1024 * 1024;
@@ -36,14 +44,72 @@ function streamKey(stream) {
   return JSON.stringify(Object.keys(stream ?? {}).sort().map((k) => [k, String(stream[k])]));
 }
 
-function parseBody(req, body) {
+/** An OTLP AnyValue as text (intValue may come as a string or a number in JSON). */
+function anyValueText(value) {
+  if (value?.stringValue !== undefined) return String(value.stringValue);
+  if (value?.intValue !== undefined) return String(value.intValue);
+  return JSON.stringify(value ?? null);
+}
+
+/** OTLP attributes as [key, text] pairs, sorted by key. */
+function attributePairs(attributes) {
+  return (attributes ?? []).map((a) => [String(a.key), anyValueText(a.value)]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+}
+
+/**
+ * Decodes one request into { format, entries: [{ key, line, bytes, userId }] }, or throws. `line` is
+ * what the scenario marker is looked for in; `bytes`, what Loki counts against its ingestion burst.
+ */
+function decodeRequest(req, body) {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
-  if (type === 'application/x-protobuf') {
-    return { format: 'protobuf+snappy', push: decodePushRequest(snappyUncompress(body)) };
+  const gzipped = String(req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+  if (req.method === 'POST' && req.url === PUSH_PATH) {
+    let push;
+    let format;
+    if (type === 'application/x-protobuf') {
+      format = 'protobuf+snappy';
+      push = decodePushRequest(snappyUncompress(body));
+    } else {
+      format = gzipped ? 'json+gzip' : 'json';
+      push = JSON.parse((gzipped ? gunzipSync(body) : body).toString('utf8'));
+    }
+    if (!Array.isArray(push?.streams)) throw new Error('no streams');
+    const entries = [];
+    for (const s of push.streams) {
+      const sk = streamKey(s.stream);
+      for (const v of s.values ?? []) {
+        const line = String(v[1]);
+        // Loki parses the timestamp as an int64: "0001" and "1" are the same instant.
+        const key = `${sk}\n${BigInt(v[0]).toString()}\n${line}`;
+        entries.push({ key, line, bytes: Buffer.byteLength(line), userId: /"userId":(\d+)/.exec(line)?.[1] });
+      }
+    }
+    return { format, entries };
   }
-  const raw = encoding === 'gzip' ? gunzipSync(body) : body;
-  return { format: encoding === 'gzip' ? 'json+gzip' : 'json', push: JSON.parse(raw.toString('utf8')) };
+  if (req.method === 'POST' && req.url === OTLP_PATH) {
+    if (type !== 'application/json') throw new Error(`OTLP body of type ${type || '(none)'}: only JSON is decoded here`);
+    const request = JSON.parse((gzipped ? gunzipSync(body) : body).toString('utf8'));
+    if (!Array.isArray(request?.resourceLogs)) throw new Error('no resourceLogs');
+    const entries = [];
+    for (const rl of request.resourceLogs) {
+      const rk = JSON.stringify(attributePairs(rl.resource?.attributes));
+      for (const sl of rl.scopeLogs ?? []) {
+        for (const lr of sl.logRecords ?? []) {
+          const line = anyValueText(lr.body);
+          // Loki falls back to the observed time when a record has no time of its own.
+          const ns = BigInt(lr.timeUnixNano && lr.timeUnixNano !== '0' ? lr.timeUnixNano : (lr.observedTimeUnixNano ?? 0));
+          const attributes = attributePairs(lr.attributes);
+          // Loki counts structured metadata (names and values) with the line against its limits.
+          let bytes = Buffer.byteLength(line);
+          for (const [k, v] of attributes) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+          const userId = attributes.find(([k]) => k === 'userId')?.[1];
+          entries.push({ key: `${rk}\n${ns}\n${line}\n${JSON.stringify(attributes)}`, line, bytes, userId });
+        }
+      }
+    }
+    return { format: gzipped ? 'otlp json+gzip' : 'otlp json', entries, otlp: true };
+  }
+  throw new Error(`unexpected ${req.method} ${req.url}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,42 +178,32 @@ export async function startReceiver({ down = '503', marker = 'user clicked butto
       }
       state.requestsUp += 1;
       try {
-        if (req.method !== 'POST' || req.url !== PUSH_PATH) throw new Error(`unexpected ${req.method} ${req.url}`);
-        const { format, push } = parseBody(req, body);
+        const { format, entries, otlp } = decodeRequest(req, body);
         state.formats[format] = (state.formats[format] ?? 0) + 1;
-        if (!Array.isArray(push?.streams)) throw new Error('no streams');
         const now = Date.now();
-        let entries = 0;
         let lineBytes = 0;
-        for (const s of push.streams) {
-          const sk = streamKey(s.stream);
-          for (const v of s.values ?? []) {
-            entries += 1;
-            const line = String(v[1]);
-            lineBytes += Buffer.byteLength(line);
-            // Loki parses the timestamp as an int64: "0001" and "1" are the same instant.
-            const key = `${sk}\n${BigInt(v[0]).toString()}\n${line}`;
-            if (state.keys.has(key)) continue;
-            state.keys.add(key);
-            if (line.includes(marker)) {
-              state.scenario += 1;
-              const id = /"userId":(\d+)/.exec(line);
-              if (id) state.userIds.push(Number(id[1]));
-            }
-            else {
-              state.other += 1;
-              if (state.otherLines.length < 5) state.otherLines.push(line.slice(0, 300));
-            }
-            state.firstNewAt ??= now;
-            state.lastNewAt = now;
+        for (const { key, line, bytes, userId } of entries) {
+          lineBytes += bytes;
+          if (state.keys.has(key)) continue;
+          state.keys.add(key);
+          if (line.includes(marker)) {
+            state.scenario += 1;
+            if (userId !== undefined) state.userIds.push(Number(userId));
           }
+          else {
+            state.other += 1;
+            if (state.otherLines.length < 5) state.otherLines.push(line.slice(0, 300));
+          }
+          state.firstNewAt ??= now;
+          state.lastNewAt = now;
         }
-        state.rawEntries += entries;
-        state.maxEntriesPerPush = Math.max(state.maxEntriesPerPush, entries);
+        state.rawEntries += entries.length;
+        state.maxEntriesPerPush = Math.max(state.maxEntriesPerPush, entries.length);
         state.maxLineBytesPerPush = Math.max(state.maxLineBytesPerPush, lineBytes);
         state.maxWireBytesPerPush = Math.max(state.maxWireBytesPerPush, body.length);
         if (lineBytes > LOKI_BURST_BYTES) state.pushesOverLokiBurst += 1;
-        res.writeHead(204).end();
+        if (otlp) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        else res.writeHead(204).end();
       } catch (error) {
         state.badRequests += 1;
         if (state.badReasons.length < 5) state.badReasons.push(String(error?.message ?? error));

@@ -8,8 +8,9 @@
 // stats}), repeatedly, then {type:'finish'} (child → {type:'result', ...} and exits).
 //
 // `pending` is what the library still holds and will try to send: cloudlog `stats().queued`;
-// winston-loki, entries in its batcher plus requests in flight; pino-loki keeps its buffer in a
-// closure, so null (the parent then waits for two of its flush intervals of silence).
+// winston-loki, entries in its batcher plus requests in flight; OTel, records in its batch
+// processor's queue plus those in the export in progress (retries included); pino-loki keeps its
+// buffer in a closure, so null (the parent then waits for two of its flush intervals of silence).
 
 const [, , library, host, optionsJson = '{}'] = process.argv;
 const extra = JSON.parse(optionsJson);
@@ -83,6 +84,61 @@ async function setup() {
       info: (msg, fields) => logger.info(fields, msg),
       pending: () => null,
       stats: () => ({}),
+    };
+  }
+  if (library === 'otel') {
+    const { SeverityNumber } = await import('@opentelemetry/api-logs');
+    const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-http');
+    const { resourceFromAttributes } = await import('@opentelemetry/resources');
+    // Set up as bench/support/contenders.mjs does, every option its default: the processor queues at
+    // most 2048 records (further emits are dropped, uncounted unless a meter provider is given) and
+    // exports 512 at a time, one export at a time; the exporter posts OTLP/HTTP JSON, uncompressed,
+    // and retries 429/502/503/504 and network errors up to 5 times (1 s backoff × 1.5, jittered)
+    // within its 10 s timeout, after which the batch is lost.
+    const { exporter: exporterOptions = {}, ...processorOptions } = extra;
+    const exporter = new OTLPLogExporter({ url: `${host}/v1/logs`, ...exporterOptions });
+    const processor = new BatchLogRecordProcessor({ exporter, ...processorOptions });
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': LABELS.service_name }),
+      processors: [processor],
+    });
+    const logger = provider.getLogger('outage-bench');
+    // Counted from outside, changing nothing: the SDK keeps no such counts. Each export call of the
+    // processor is seen with its records and its outcome; with the processor's own buffer
+    // (`_finishedLogRecords`, which contenders.mjs reads too) that says what the SDK still holds.
+    const counts = { emitted: 0, exports: 0, failedExports: 0, sentRecords: 0, failedRecords: 0, inFlight: 0 };
+    const exportBatch = exporter.export.bind(exporter);
+    exporter.export = (records, done) => {
+      counts.exports += 1;
+      counts.inFlight += records.length;
+      exportBatch(records, (result) => {
+        counts.inFlight -= records.length;
+        if (result.code === 0 /* ExportResultCode.SUCCESS */) counts.sentRecords += records.length;
+        else {
+          counts.failedExports += 1;
+          counts.failedRecords += records.length;
+        }
+        done(result);
+      });
+    };
+    const INFO = SeverityNumber.INFO;
+    const queued = () => processor._finishedLogRecords.length;
+    return {
+      info: (msg, fields) => {
+        counts.emitted += 1;
+        logger.emit({ severityNumber: INFO, severityText: 'INFO', body: msg, attributes: fields });
+      },
+      // No forceFlush() at recovery: an app does not know its endpoint came back. The processor
+      // drains on its own (next batch when the previous export ends), and this says when it is done.
+      pending: () => queued() + counts.inFlight,
+      stats: () => {
+        const held = queued() + counts.inFlight;
+        // Every emitted record was queued and handed to the exporter, is still held, or was
+        // dropped at the queue bound.
+        const droppedAtQueue = counts.emitted - held - counts.sentRecords - counts.failedRecords;
+        return { ...counts, queued: queued(), droppedAtQueue, maxQueueSize: processor._maxQueueSize, maxExportBatchSize: processor._maxExportBatchSize };
+      },
     };
   }
   if (library === 'none') {
