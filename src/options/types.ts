@@ -25,11 +25,16 @@ export interface LoggerOptions {
   /** A batch is sent at the latest this long after its first entry was logged. @default 1000 */
   flushIntervalMs?: number;
   /**
-   * Entries held in memory (waiting or being sent), at most. Beyond it the least important are
-   * dropped and counted (trace/debug/info before warn/error/fatal). @default 20000
+   * Entries held in memory one by one (waiting or being sent), at most. Beyond it the least
+   * important are dropped and counted (trace/debug/info before warn/error/fatal). Full batches
+   * parked gzip'd while nothing can be sent (Node, or a browser without IndexedDB) are bounded by
+   * `maxQueueBytes` alone. @default 20000
    */
   maxQueueEntries?: number;
-  /** Bytes of lines held in memory, at most; both bounds apply — raise both for a longer outage. @default 8388608 */
+  /**
+   * Bytes held in memory, at most: lines waiting or being sent, and parked batches by their
+   * compressed size (~12 B an entry): 8 MiB rides out an outage of ~700 000 entries. @default 8388608
+   */
   maxQueueBytes?: number;
   /** Longer lines are truncated with a visible marker (Loki 3 rejects lines over 256 KB). @default 256000 */
   maxLineBytes?: number;

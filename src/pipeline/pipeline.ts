@@ -168,25 +168,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     counters.enqueued += 1;
     lastMs = ms;
     lastSub = sub;
-    // Over a bound — entries being sent or parked count too: they are held in memory as well —
-    // shed the least important entries first (trace … info before warn … fatal).
+    // Over a bound, shed the least important entries first (trace … info before warn … fatal).
+    // Entries being sent count too: they are held in memory as well. Parked batches (Node) are
+    // held gzip'd, ~12 B an entry: they count by their bytes against maxQueueBytes, and not
+    // against maxQueueEntries, which bounds the ~150 B each entry costs while it is held loose.
     // (Browsers bound their sealed batches in boundSealed(): stored ones can leave memory instead.)
     const node = options.durability === undefined;
-    let parkedEntries = 0;
     let parkedBytes = 0;
-    if (node) {
-      for (const batch of sealed) {
-        parkedEntries += batch.entries;
-        parkedBytes += sizeOf(batch);
-      }
-    }
-    while (queue.size + held.entries + parkedEntries > options.maxQueueEntries || queue.bytes + held.bytes + parkedBytes > options.maxQueueBytes) {
-      const victim = node ? leastImportantParked() : undefined;
+    if (node) for (const batch of sealed) parkedBytes += sizeOf(batch);
+    for (;;) {
+      const overEntries = queue.size + held.entries > options.maxQueueEntries;
+      const overBytes = queue.bytes + held.bytes + parkedBytes > options.maxQueueBytes;
+      if (!overEntries && !overBytes) break;
+      const victim = overBytes && node ? leastImportantParked() : undefined;
       const queueLowest = queue.lowestLevel();
       if (victim !== undefined && (queueLowest === undefined || victim.maxLevel < queueLowest)) {
         // A whole parked batch is less important than anything queued: it goes.
         sealed.splice(sealed.indexOf(victim), 1);
-        parkedEntries -= victim.entries;
         parkedBytes -= sizeOf(victim);
         drop('queue_overflow', victim.entries);
       } else if (queue.shedOne() !== undefined) drop('queue_overflow', 1);

@@ -307,15 +307,35 @@ describe('parking during an outage (Node)', () => {
     expect(p.stats()).toMatchObject({ sent: 45, dropped: { total: 0 } });
   });
 
-  it('over the bound, drops a parked batch of infos before any queued error', async () => {
-    const t = parkingTransport(() => retryable());
+  it('parked batches count by their compressed bytes, not against maxQueueEntries: an outage past it loses nothing', async () => {
+    let down = true;
+    const t = parkingTransport(() => (down ? retryable() : ok()));
     const p = pipelineWith(t.transport, { maxBatchEntries: 5, maxQueueEntries: 15 });
+    const lines = Array.from({ length: 60 }, (_, i) => `e${i}`);
+    for (const line of lines) {
+      log(p, line);
+      await vi.advanceTimersByTimeAsync(0); // each full batch is parked as the next entries come
+    }
+    expect(p.stats()).toMatchObject({ queued: 60, dropped: { total: 0 } });
+    down = false;
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(t.sent.filter((line, i, all) => all.indexOf(line) === i)).toEqual(lines);
+    expect(p.stats()).toMatchObject({ sent: 60, dropped: { total: 0 } });
+  });
+
+  it('over maxQueueBytes, drops a parked batch of infos before any queued error', async () => {
+    const t = parkingTransport(() => retryable());
+    // A 5-entry batch of these lines is a 215-byte push body (13-digit ms + 6-digit sub timestamps).
+    const p = pipelineWith(t.transport, { maxBatchEntries: 5, maxQueueBytes: 450 });
     for (let i = 0; i < 10; i++) p.enqueue(Date.now(), sub++, `info${i}`, 30); // one in flight, one parked
     await vi.advanceTimersByTimeAsync(0);
+    expect(p.stats()).toMatchObject({ queued: 10, dropped: { total: 0 } });
+    // 215 in flight + 215 parked + 6 B an error line: the 4th error is over 450.
     for (let i = 0; i < 10; i++) p.enqueue(Date.now(), sub++, `error${i}`, 50);
-    await vi.advanceTimersByTimeAsync(0);
-    // 20 held, bound 15: the parked info batch (5 entries) went, every error stays.
-    expect(p.stats()).toMatchObject({ queued: 15, dropped: { queue_overflow: 5 } });
+    // The parked info batch (5 entries) went, every error stays.
+    expect(p.stats()).toMatchObject({ queued: 15, dropped: { queue_overflow: 5, total: 5 } });
   });
 });
 
