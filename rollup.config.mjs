@@ -17,7 +17,7 @@ import { dts } from 'rollup-plugin-dts';
 /** The bin must be executable where it is run straight from dist/ (npm sets the bit on install). */
 const executable = () => ({ name: 'executable', writeBundle: (options) => chmod(options.file, 0o755) });
 
-/** The script-tag bundle runs in browsers only: src/platform/build-target.ts says so, and Node-only code drops out. */
+/** The browser builds (script tag, `browser` condition) run in browsers only: src/platform/build-target.ts says so, and Node-only code and ky drop out. */
 const browserBundle = () => ({
   name: 'browser-bundle',
   transform: (code, id) => (id.endsWith('/src/platform/build-target.ts') ? 'export const BROWSER_BUNDLE = true;' : null),

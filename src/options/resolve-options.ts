@@ -33,7 +33,7 @@ type IntegerOption = keyof typeof INTEGER_MINIMUMS;
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions extends Record<IntegerOption, number> {
-  /** Running in a page or worker (or the script-tag bundle): durability and page-exit handling apply. */
+  /** Running in a page or worker (or a browser build): durability and page-exit handling apply. */
   browser: boolean;
   url: string;
   labels: Record<string, string>;
@@ -114,7 +114,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     compression,
     flushOnExit: options.flushOnExit ?? DEFAULTS.flushOnExit,
     persist: options.persist ?? DEFAULTS.persist,
-    // Credentials were refused above in a browser; the script-tag bundle carries no code for them.
+    // Credentials were refused above in a browser; the browser builds carry no code for them.
     headers: BROWSER_BUNDLE ? {} : requestHeaders(options),
     fetch: fetchFn,
     onEvent: options.onEvent,

@@ -9,7 +9,7 @@ type NodeZlib = {
  * Node's zlib when the runtime hands it over without an import (`process.getBuiltinModule`,
  * Node ≥ 20.16): half the CPU of CompressionStream for the same bytes (5000-entry batch: 8.5 vs
  * 16.6 ms, bench/README.md "gzip"), done off the main thread. Looked up at run time so that no
- * bundler ever sees a Node built-in (and not at all in the script-tag bundle).
+ * bundler ever sees a Node built-in (and not at all in the browser builds).
  */
 const nodeZlib = BROWSER_BUNDLE ? undefined : (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('zlib') as NodeZlib | undefined;
 

@@ -19,9 +19,9 @@ export class PostTimeoutError extends Error {
 
 /**
  * The push request. ky (timeout, no retries: the pipeline owns them, no HTTP errors: the classifier
- * reads every status) everywhere but the `<script>` bundle, which posts with the platform's fetch
- * and an AbortController: the timeout is the only part of ky the SDK uses, and ky is 4.2 KiB of
- * the 12 KiB the CDN file may weigh (bench/bundle-size.mjs, "ky inside cloudlog").
+ * reads every status) in Node and edge runtimes; the browser builds post with the platform's fetch
+ * and an AbortController: the timeout is the only part of ky the SDK uses, and ky alone is 4.8 KiB
+ * min+gz against the CDN file's 12 KiB budget (bench/bundle-size.mjs, "ky alone").
  */
 export function createPost(fetchFn: typeof fetch, timeoutMs: number): Post {
   return BROWSER_BUNDLE ? fetchPost(fetchFn, timeoutMs) : kyPost(fetchFn, timeoutMs);
