@@ -12,6 +12,7 @@ import { EntryQueue } from './entry-queue.js';
 import { restampBatch, sealBatch, splitBatch, type SealedBatch } from './sealed-batch.js';
 import type { LoggerEvent } from './events.js';
 import type { LoggerStats } from './stats.js';
+import { sizeOf, WaitingBatches } from './waiting-batches.js';
 
 /** The resolved options the pipeline reads (documented on `LoggerOptions`), and its parts. */
 export interface PipelineOptions
@@ -111,7 +112,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // Entries and bytes of the batches in flight: they count against the queue's bounds.
   const held = { entries: 0, bytes: 0 };
   // Sealed batches waiting for a request slot: parked (Node), written ahead or adopted from storage, or sealed at a page exit.
-  const sealed: SealedBatch[] = [];
+  const sealed = new WaitingBatches();
   // Batches sent by keepalive/beacon as the page went away, awaiting the answer the page may still hear.
   const exiting = new Set<SealedBatch>();
   // Ids of batches this page took over from storage (their entries were logged by another page).
@@ -174,8 +175,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // against maxQueueEntries, which bounds the ~150 B each entry costs while it is held loose.
     // (Browsers bound their sealed batches in boundSealed(): stored ones can leave memory instead.)
     const node = options.durability === undefined;
-    let parkedBytes = 0;
-    if (node) for (const batch of sealed) parkedBytes += sizeOf(batch);
+    let parkedBytes = node ? sealed.bytes : 0;
     for (;;) {
       const overEntries = queue.size + held.entries > options.maxQueueEntries;
       const overBytes = queue.bytes + held.bytes + parkedBytes > options.maxQueueBytes;
@@ -184,7 +184,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const queueLowest = queue.lowestLevel();
       if (victim !== undefined && (queueLowest === undefined || victim.maxLevel < queueLowest)) {
         // A whole parked batch is less important than anything queued: it goes.
-        sealed.splice(sealed.indexOf(victim), 1);
+        sealed.remove(victim);
         parkedBytes -= sizeOf(victim);
         drop('queue_overflow', victim.entries);
       } else if (queue.shedOne() !== undefined) drop('queue_overflow', 1);
@@ -210,7 +210,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const batch = sealBatch(options.streamJson, queue.take(options.maxBatchEntries, options.maxBatchBytes), options.clock?.ms);
       sealed.push(batch);
       void options.transport.compress(batch).then(() => {
-        if (batch.gzipped !== undefined) batch.body = '';
+        if (batch.gzipped === undefined) return;
+        batch.body = '';
+        sealed.resized();
       });
     }
   }
@@ -332,7 +334,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (victim === undefined || batch.maxLevel < victim.maxLevel) victim = batch;
       }
       if (victim === undefined) return;
-      sealed.splice(sealed.indexOf(victim), 1);
+      sealed.remove(victim);
       entries -= victim.entries;
       bytes -= sizeOf(victim);
       if (!victim.stored) drop('queue_overflow', victim.entries);
@@ -592,7 +594,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         inFlight.clear();
         held.entries = 0;
         held.bytes = 0;
-        sealed.length = 0;
+        sealed.takeAll();
         exiting.clear();
         for (const batch of left) {
           if (durability !== undefined && (batch.stored || (batch.stored = await durability.save(batch)))) counters.persisted += batch.entries;
@@ -608,8 +610,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // Seal everything, in batches that fit the keepalive budget.
       const exitBytes = Math.min(options.maxBatchBytes, options.maxExitBatchBytes ?? options.maxBatchBytes);
       while (queue.size > 0) sealed.push(sealBatch(options.streamJson, queue.take(options.maxBatchEntries, exitBytes), options.clock?.ms));
-      options.durability?.saveOnExit(sealed.filter((batch) => !batch.stored));
-      for (const batch of sealed.splice(0)) {
+      options.durability?.saveOnExit([...sealed].filter((batch) => !batch.stored));
+      for (const batch of sealed.takeAll()) {
         const sending = options.sendOnExit?.(batch);
         if (sending === undefined) {
           // Did not fit: it stays stored (and queued, should the page live on) for the next page.
@@ -688,11 +690,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (!stopped) adoptTimer = setBackgroundTimeout(() => void adoptStored(), ADOPT_INTERVAL_MS);
     pump();
   }
-}
-
-/** Bytes a sealed batch holds in memory: its compressed body once parked, else its text. */
-function sizeOf(batch: SealedBatch): number {
-  return batch.body === '' && batch.gzipped !== undefined ? batch.gzipped.byteLength : batch.body.length;
 }
 
 /** The batch with its JSON body, decompressed if it was parked compressed (rare: a 413 or a clock fix). */
