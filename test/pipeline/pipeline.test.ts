@@ -289,9 +289,24 @@ describe('parking during an outage (Node)', () => {
     return { transport, compressed, sent };
   }
 
+  /** A parking transport whose endpoint is down until `expectAllDeliveredOnRecovery` brings it back. */
+  function endpointDown() {
+    const state = { down: true };
+    return { ...parkingTransport(() => (state.down ? retryable() : ok())), state };
+  }
+
+  /** The endpoint comes back: every line arrives once, in order, and nothing was dropped. */
+  async function expectAllDeliveredOnRecovery(p: ReturnType<typeof createPipeline>, t: ReturnType<typeof endpointDown>, lines: string[]) {
+    t.state.down = false;
+    const done = p.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await expect(done).resolves.toBe(true);
+    expect(t.sent.filter((line, i, all) => all.indexOf(line) === i)).toEqual(lines);
+    expect(p.stats()).toMatchObject({ sent: lines.length, dropped: { total: 0 } });
+  }
+
   it('seals full batches and keeps them compressed while every slot is busy, then sends them in order', async () => {
-    let down = true;
-    const t = parkingTransport(() => (down ? retryable() : ok()));
+    const t = endpointDown();
     const p = pipelineWith(t.transport, { maxBatchEntries: 10 });
     const lines = Array.from({ length: 45 }, (_, i) => `e${i}`);
     log(p, ...lines);
@@ -299,17 +314,11 @@ describe('parking during an outage (Node)', () => {
     // One batch in flight (retrying), three full ones parked and compressed, five entries queued.
     expect(t.compressed.length).toBeGreaterThanOrEqual(4);
     expect(p.stats().queued).toBe(45);
-    down = false;
-    const done = p.flush();
-    await vi.advanceTimersByTimeAsync(60_000);
-    await expect(done).resolves.toBe(true);
-    expect(t.sent.filter((line, i, all) => all.indexOf(line) === i)).toEqual(lines);
-    expect(p.stats()).toMatchObject({ sent: 45, dropped: { total: 0 } });
+    await expectAllDeliveredOnRecovery(p, t, lines);
   });
 
   it('parked batches count by their compressed bytes, not against maxQueueEntries: an outage past it loses nothing', async () => {
-    let down = true;
-    const t = parkingTransport(() => (down ? retryable() : ok()));
+    const t = endpointDown();
     const p = pipelineWith(t.transport, { maxBatchEntries: 5, maxQueueEntries: 15 });
     const lines = Array.from({ length: 60 }, (_, i) => `e${i}`);
     for (const line of lines) {
@@ -317,12 +326,7 @@ describe('parking during an outage (Node)', () => {
       await vi.advanceTimersByTimeAsync(0); // each full batch is parked as the next entries come
     }
     expect(p.stats()).toMatchObject({ queued: 60, dropped: { total: 0 } });
-    down = false;
-    const done = p.flush();
-    await vi.advanceTimersByTimeAsync(60_000);
-    await expect(done).resolves.toBe(true);
-    expect(t.sent.filter((line, i, all) => all.indexOf(line) === i)).toEqual(lines);
-    expect(p.stats()).toMatchObject({ sent: 60, dropped: { total: 0 } });
+    await expectAllDeliveredOnRecovery(p, t, lines);
   });
 
   it('over maxQueueBytes, drops a parked batch of infos before any queued error', async () => {
